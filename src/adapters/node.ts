@@ -1,0 +1,158 @@
+/**
+ * ssehub/node: serve a {@link HubApp} with `node:http`.
+ *
+ * @example
+ * ```ts
+ * import { createHubApp } from 'ssehub'
+ * import { listen } from 'ssehub/node'
+ * const server = await listen(createHubApp(), { port: 3000 })
+ * // later: await server.close()
+ * ```
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { SseError } from '../errors.js'
+import type { HubApp } from '../http/app.js'
+import type { HubRequest, HubResponse } from '../http/types.js'
+import type { Sink } from '../stream/sink.js'
+
+/** Default for {@link ListenOptions.closeTimeoutMs}: how long a graceful close may take. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5000
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  /** TCP port; 0 picks a free one. @defaultValue 3000 */
+  port?: number | undefined
+  /** Interface to bind. @defaultValue Node's default (all interfaces) */
+  host?: string | undefined
+  /** After this, connections still open at close are destroyed. @defaultValue {@link DEFAULT_CLOSE_TIMEOUT_MS} */
+  closeTimeoutMs?: number | undefined
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** The `node:http` server. */
+  readonly server: Server
+  /** The port it listens on (useful with port 0). */
+  readonly port: number
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string
+  /**
+   * Stops accepting, ends every stream with a `retry:` hint, and resolves when all connections
+   * are closed (destroying those still open after `closeTimeoutMs`).
+   */
+  close(): Promise<void>
+}
+
+/** A `node:http` request listener answering with `app`. */
+export function toNodeListener(app: HubApp): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    app.handle(toHubRequest(req)).then(
+      (response) => writeResponse(res, response),
+      () => {
+        // app.handle never rejects; this only guards against a broken custom app.
+        if (!res.headersSent) res.writeHead(500).end()
+      },
+    )
+  }
+}
+
+/** Serves `app` on a new `node:http` server. */
+export async function listen(app: HubApp, options: ListenOptions = {}): Promise<RunningServer> {
+  const server = createServer(toNodeListener(app))
+  // Event streams are long-lived; Node's default request timeout (300 s) would cut them.
+  server.requestTimeout = 0
+  server.headersTimeout = 60_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 3000, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port, address, family } = server.address() as AddressInfo
+  const host = family === 'IPv6' ? `[${address}]` : address
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
+  let closing: Promise<void> | undefined
+  return {
+    server,
+    port,
+    url: `http://${address === '::' || address === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        app.close()
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), closeTimeoutMs).unref()
+      })
+      return closing
+    },
+  }
+}
+
+function toHubRequest(req: IncomingMessage): HubRequest {
+  return {
+    method: req.method ?? 'GET',
+    url: new URL(req.url ?? '/', 'http://localhost'),
+    httpVersionMajor: req.httpVersionMajor,
+    header(name) {
+      const value = req.headers[name]
+      return Array.isArray(value) ? value.join(', ') : value
+    },
+    body: (limit) => readBody(req, limit),
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () =>
+      new SseError('ERR_SSE_PAYLOAD_TOO_LARGE', `the body exceeds the limit of ${limit} bytes`)
+    // Past the limit the rest is drained, not read: destroying the request would take the
+    // socket with it, and the client would see a reset instead of the 413.
+    if (Number(req.headers['content-length']) > limit) {
+      req.resume()
+      return reject(tooLarge())
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      if (size > limit) return
+      size += chunk.length
+      if (size <= limit) return void chunks.push(chunk)
+      chunks.length = 0
+      reject(tooLarge())
+    })
+    req.once('end', () => resolve(Buffer.concat(chunks)))
+    req.once('error', reject)
+  })
+}
+
+function writeResponse(res: ServerResponse, response: HubResponse): void {
+  if ('body' in response) {
+    res.writeHead(response.status, response.headers)
+    res.end(response.body)
+    return
+  }
+  res.writeHead(response.status, response.headers)
+  // Headers go out now, not with the first event: EventSource reports `open` on them.
+  res.flushHeaders()
+  res.socket?.setNoDelay(true)
+  response.start(nodeSink(res))
+}
+
+function nodeSink(res: ServerResponse): Sink {
+  return {
+    write(chunk) {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk)
+    },
+    get bufferedBytes() {
+      return res.writableLength + (res.socket?.writableLength ?? 0)
+    },
+    end() {
+      if (!res.writableEnded) res.end()
+    },
+    onClose(listener) {
+      res.once('close', listener)
+    },
+  }
+}

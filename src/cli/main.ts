@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The `ssehub` command: `serve`, `publish`, `subscribe`.
+ */
+import { publish, PUBLISH_HELP } from './publish.js'
+import { SERVE_HELP, serve } from './serve.js'
+import { SUBSCRIBE_HELP, subscribe } from './subscribe.js'
+import { UsageError } from './usage-error.js'
+
+const HELP = `Usage: ssehub <command> [options]
+
+Commands:
+  serve                      run the hub server
+  publish <topic> <data>     publish one event to a running hub
+  subscribe <topic...>       print a hub's events as they arrive
+
+Run 'ssehub <command> --help' for a command's options.
+`
+
+const HELPS: Record<string, string> = { serve: SERVE_HELP, publish: PUBLISH_HELP, subscribe: SUBSCRIBE_HELP }
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const [command, ...args] = argv
+  switch (command) {
+    case 'serve':
+      await serve(args, process.env)
+      return undefined
+    case 'publish':
+      return publish(args, process.env)
+    case 'subscribe':
+      return subscribe(args, process.env)
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP)
+      return command === undefined ? 2 : 0
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code
+  },
+  (error: unknown) => {
+    const command = process.argv[2] ?? ''
+    if (error instanceof UsageError) {
+      const hint = command in HELPS ? `ssehub ${command} --help` : 'ssehub --help'
+      process.stderr.write(`ssehub: ${error.message}\nRun '${hint}' for usage.\n`)
+      process.exitCode = 2
+      return
+    }
+    if (error instanceof TypeError && command === 'serve') {
+      process.stderr.write(`ssehub: ${error.message}\n`)
+      process.exitCode = 2
+      return
+    }
+    const code = (error as { code?: string }).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`ssehub: cannot listen: ${(error as Error).message}\n`)
+      process.exitCode = 1
+      return
+    }
+    process.stderr.write(`ssehub: ${(error as Error).stack ?? String(error)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,157 @@
+/**
+ * The hub server's request handling, framework-neutral: routes, CORS, limits, shutdown.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { SseError } from '../errors.js'
+import { startClock } from '../hub/clock.js'
+import { createHub, type Hub } from '../hub/hub.js'
+import type { PublishedEvent } from '../hub/types.js'
+import { silentLogger } from '../logger.js'
+import { encodeEvent } from '../protocol/encode.js'
+import { Heartbeat } from '../stream/heartbeat.js'
+import type { SseStream } from '../stream/sse-stream.js'
+import { corsHeaders, preflightHeaders } from './cors.js'
+import { eventsRoute } from './events-route.js'
+import { type HubAppOptions, resolveHubAppOptions } from './options.js'
+import { parsePublishRequest } from './publish-request.js'
+import { errorResponse, jsonResponse, textResponse } from './responses.js'
+import type { HubRequest, HubResponse } from './types.js'
+
+/** Counters an operator watches. */
+export interface HubAppStats {
+  /** Streams open now. */
+  readonly streams: number
+  /** Streams closed since start for exceeding their unsent-bytes cap. */
+  readonly overflows: number
+}
+
+/** The hub server's logic, for an adapter to serve. Create one with {@link createHubApp}. */
+export interface HubApp {
+  /** The hub behind the routes. */
+  readonly hub: Hub
+  /** Answers one request; never rejects (errors become responses). */
+  handle(request: HubRequest): Promise<HubResponse>
+  /** Current counters. */
+  stats(): HubAppStats
+  /**
+   * Ends every stream with a `retry:` hint, stops the clock and heartbeat, closes the hub.
+   * The adapter stops accepting connections first.
+   */
+  close(): void
+}
+
+const DEMO_PAGE_URL = new URL('../../demo/index.html', import.meta.url)
+
+/**
+ * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz`, `GET /`.
+ *
+ * @throws {TypeError} for a bad option, naming it.
+ * @example
+ * const app = createHubApp({ publishKey: process.env.SSEHUB_PUBLISH_KEY })
+ * const server = await listen(app, { port: 3000 }) // from 'ssehub/node'
+ */
+export function createHubApp(options: HubAppOptions = {}): HubApp {
+  const resolved = resolveHubAppOptions(options)
+  const logger = options.logger ?? silentLogger
+  const hub = options.hub ?? createHub({ logger })
+  const demoPage = options.demoPage === undefined ? readFileSync(DEMO_PAGE_URL, 'utf8') : options.demoPage
+  const heartbeat = resolved.heartbeatMs === null ? null : new Heartbeat(resolved.heartbeatMs)
+  const stopClock =
+    resolved.clockIntervalMs === null
+      ? () => {}
+      : startClock(hub, resolved.clockTopic, resolved.clockIntervalMs)
+  const openStreams = new Set<SseStream>()
+  const publishKey = resolved.publishKey === null ? null : Buffer.from(resolved.publishKey)
+  let overflows = 0
+  const startedAt = Date.now()
+
+  const eventsContext = {
+    hub,
+    heartbeat,
+    openStreams,
+    defaultTopic: resolved.clockTopic,
+    retryMs: resolved.retryMs,
+    maxBufferedBytes: resolved.maxBufferedBytes,
+    logger,
+    onOverflow: () => {
+      overflows++
+      logger.warn('closed a stream over its unsent-bytes cap', { maxBufferedBytes: resolved.maxBufferedBytes })
+    },
+  }
+
+  const authorizePublish = (request: HubRequest): void => {
+    if (publishKey === null) return
+    const match = /^Bearer (.+)$/.exec(request.header('authorization') ?? '')
+    const given = Buffer.from(match?.[1] ?? '')
+    if (given.length !== publishKey.length || !timingSafeEqual(given, publishKey)) {
+      throw new SseError('ERR_SSE_UNAUTHORIZED', 'publishing needs `Authorization: Bearer <publish key>`')
+    }
+  }
+
+  const publish = async (request: HubRequest): Promise<HubResponse> => {
+    authorizePublish(request)
+    const body = await request.body(resolved.maxPublishBytes)
+    const { inputs, batch } = parsePublishRequest(request.header('content-type'), body)
+    const published: PublishedEvent[] = await hub.publishBatch(inputs)
+    if (batch) return jsonResponse(200, { ids: published.map((p) => p.id) })
+    return textResponse(200, published[0]?.id ?? '')
+  }
+
+  const health = (): HubResponse =>
+    jsonResponse(200, {
+      status: 'ok',
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      streams: openStreams.size,
+      subscribers: hub.subscriberCount,
+      overflows,
+    })
+
+  const page = (): HubResponse => {
+    if (demoPage === null) throw new SseError('ERR_SSE_NOT_FOUND', 'no page is served at /')
+    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: demoPage }
+  }
+
+  type Handler = (request: HubRequest) => HubResponse | Promise<HubResponse>
+  const routes = new Map<string, Record<string, Handler>>([
+    ['/events', { GET: (request) => eventsRoute(request, eventsContext) }],
+    ['/publish', { POST: publish }],
+    ['/healthz', { GET: health }],
+    ['/', { GET: page }],
+  ])
+
+  const route = async (request: HubRequest): Promise<HubResponse> => {
+    const path = request.url.pathname
+    const handlers = routes.get(path)
+    if (handlers === undefined) throw new SseError('ERR_SSE_NOT_FOUND', `no route for ${path}`)
+    if (request.method === 'OPTIONS') return { status: 204, headers: preflightHeaders(), body: '' }
+    const handler = handlers[request.method]
+    if (handler !== undefined) return handler(request)
+    const allow = Object.keys(handlers).join(', ')
+    return textResponse(405, `${request.method} is not allowed on ${path}; use ${allow}\n`, { allow })
+  }
+
+  return {
+    hub,
+    async handle(request) {
+      const cors = corsHeaders(resolved.corsOrigins, request.header('origin'))
+      let response: HubResponse
+      try {
+        response = await route(request)
+      } catch (error) {
+        if (!(error instanceof SseError)) logger.error('request failed', { error: String(error) })
+        response = errorResponse(error)
+      }
+      Object.assign(response.headers, cors)
+      return response
+    },
+    stats: () => ({ streams: openStreams.size, overflows }),
+    close() {
+      stopClock()
+      heartbeat?.stop()
+      const hint = encodeEvent({ retry: resolved.shutdownRetryMs })
+      for (const stream of openStreams) stream.close('server', hint)
+      hub.close()
+    },
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The server's options, their defaults, and the one place they are checked.
+ */
+import type { Hub } from '../hub/hub.js'
+import { nonNegativeInteger } from '../hub/options.js'
+import type { Logger } from '../logger.js'
+import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
+import { DEFAULT_MAX_BUFFERED_BYTES } from '../stream/sse-stream.js'
+import type { CorsOrigins } from './cors.js'
+
+/** Default for {@link HubAppOptions.clockTopic}: the seed's clock, sent to `/events` by default. */
+export const DEFAULT_CLOCK_TOPIC = 'clock'
+/** Default for {@link HubAppOptions.clockIntervalMs}: one tick a second, as in the seed. */
+export const DEFAULT_CLOCK_INTERVAL_MS = 1000
+/** Default for {@link HubAppOptions.maxPublishBytes}: 1 MiB per publish request. */
+export const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024
+/** Default for {@link HubAppOptions.shutdownRetryMs}: the `retry:` hint sent when shutting down. */
+export const DEFAULT_SHUTDOWN_RETRY_MS = 1000
+
+/** Options of {@link createHubApp}. `undefined` is the default, `null` turns a feature off. */
+export interface HubAppOptions {
+  /** The hub to serve. @defaultValue a new in-memory hub */
+  hub?: Hub | undefined
+  /** Heartbeat comment period; `null`: none. @defaultValue {@link DEFAULT_HEARTBEAT_MS} */
+  heartbeatMs?: number | null | undefined
+  /** `retry:` sent when a stream opens; `null`: none, clients keep their default. @defaultValue null */
+  retryMs?: number | null | undefined
+  /** `retry:` hint sent to every stream at shutdown. @defaultValue {@link DEFAULT_SHUTDOWN_RETRY_MS} */
+  shutdownRetryMs?: number | undefined
+  /** Cap of unsent bytes per stream; `null`: none. @defaultValue {@link DEFAULT_MAX_BUFFERED_BYTES} */
+  maxBufferedBytes?: number | null | undefined
+  /** Largest publish request body. @defaultValue {@link DEFAULT_MAX_PUBLISH_BYTES} */
+  maxPublishBytes?: number | undefined
+  /** Origins allowed by CORS. @defaultValue `'*'` (any, `null` included) */
+  corsOrigins?: CorsOrigins | undefined
+  /** Bearer key `POST /publish` requires; `null`: publishing is open. @defaultValue null */
+  publishKey?: string | null | undefined
+  /** Topic of the clock and of `/events` without `topic`. @defaultValue {@link DEFAULT_CLOCK_TOPIC} */
+  clockTopic?: string | undefined
+  /** Clock period; `null`: no clock. @defaultValue {@link DEFAULT_CLOCK_INTERVAL_MS} */
+  clockIntervalMs?: number | null | undefined
+  /** The page served at `/`, as HTML; `null`: none (404). @defaultValue the demo page */
+  demoPage?: string | null | undefined
+  /** Where the server logs. @defaultValue silent */
+  logger?: Logger | undefined
+}
+
+/** {@link HubAppOptions} with defaults filled in (the hub and page are left to the app). */
+export interface ResolvedHubAppOptions {
+  heartbeatMs: number | null
+  retryMs: number | null
+  shutdownRetryMs: number
+  maxBufferedBytes: number | null
+  maxPublishBytes: number
+  corsOrigins: CorsOrigins
+  publishKey: string | null
+  clockTopic: string
+  clockIntervalMs: number | null
+}
+
+/**
+ * Fills in defaults and checks every option.
+ *
+ * @throws {TypeError} naming the bad option and what it must be.
+ */
+export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOptions {
+  const positiveOrNull = (name: string, value: number | null | undefined, fallback: number | null) => {
+    if (value === null) return null
+    const resolved = nonNegativeInteger(name, value, fallback ?? 0)
+    if (value !== undefined && resolved === 0) {
+      throw new TypeError(`\`${name}\` must be a positive integer or null, got 0`)
+    }
+    return value === undefined ? fallback : resolved
+  }
+  const corsOrigins = options.corsOrigins ?? '*'
+  if (corsOrigins !== '*' && !(Array.isArray(corsOrigins) && corsOrigins.every((o) => typeof o === 'string'))) {
+    throw new TypeError('`corsOrigins` must be "*" or an array of origins')
+  }
+  const publishKey = options.publishKey ?? null
+  if (publishKey !== null && (typeof publishKey !== 'string' || publishKey.length === 0)) {
+    throw new TypeError('`publishKey` must be a non-empty string or null')
+  }
+  const clockTopic = options.clockTopic ?? DEFAULT_CLOCK_TOPIC
+  if (typeof clockTopic !== 'string' || clockTopic.length === 0) {
+    throw new TypeError('`clockTopic` must be a non-empty string')
+  }
+  return {
+    heartbeatMs: positiveOrNull('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS),
+    retryMs: options.retryMs === null ? null : nonNegativeIntegerOrNull('retryMs', options.retryMs),
+    shutdownRetryMs: nonNegativeInteger('shutdownRetryMs', options.shutdownRetryMs, DEFAULT_SHUTDOWN_RETRY_MS),
+    maxBufferedBytes: positiveOrNull('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
+    maxPublishBytes: nonNegativeInteger('maxPublishBytes', options.maxPublishBytes, DEFAULT_MAX_PUBLISH_BYTES),
+    corsOrigins,
+    publishKey,
+    clockTopic,
+    clockIntervalMs: positiveOrNull('clockIntervalMs', options.clockIntervalMs, DEFAULT_CLOCK_INTERVAL_MS),
+  }
+}
+
+function nonNegativeIntegerOrNull(name: string, value: number | undefined): number | null {
+  return value === undefined ? null : nonNegativeInteger(name, value, 0)
+}

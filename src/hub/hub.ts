@@ -1,0 +1,191 @@
+/**
+ * The hub: topics, publishing, fan-out to subscribers, and replay of missed events.
+ */
+import { SseError } from '../errors.js'
+import { type Logger, silentLogger } from '../logger.js'
+import { encodeEvent } from '../protocol/encode.js'
+import type { SseEvent } from '../protocol/types.js'
+import { createEventIdGenerator } from './event-id.js'
+import { History } from './history.js'
+import { type HubOptions, resolveHubOptions } from './options.js'
+import { assertValidTopics } from './topic.js'
+import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
+
+/** What {@link Hub.publish} takes beside the topics. */
+export type PublishEvent = Omit<SseEvent, 'comment'> & { private?: boolean }
+
+/** A hub: publish to topics, subscribe to them. Create one with {@link createHub}. */
+export interface Hub {
+  /**
+   * Publishes one event to one or more topics (the first canonical). The event gets an id if it
+   * has none, is encoded once, kept in the history and delivered to every matching subscriber.
+   *
+   * @throws {SseError} (as a rejection) `ERR_SSE_INVALID_TOPIC`, an encoder code for a bad field,
+   *   or `ERR_SSE_HUB_CLOSED`. A failing subscriber never makes it reject.
+   * @example
+   * const { id } = await hub.publish('prices', { event: 'tick', data: '{"AAPL":231.5}' })
+   */
+  publish(topics: string | readonly string[], event: PublishEvent): Promise<PublishedEvent>
+  /**
+   * Publishes many events at once, in order: all are checked before any is published, so a bad
+   * one publishes none.
+   */
+  publishBatch(inputs: readonly PublishInput[]): Promise<PublishedEvent[]>
+  /**
+   * Subscribes: first every kept event after `lastEventId` on the subscriber's topics (all kept
+   * if the id is unknown, after `onHistoryGap`), then live events, none missed and none twice.
+   * Without `lastEventId`, live events only.
+   */
+  subscribe(subscriber: Subscriber, options?: { lastEventId?: string | undefined }): Promise<Subscription>
+  /** Subscribers now connected. */
+  readonly subscriberCount: number
+  /** The kept events, oldest first (for diagnostics and tests). */
+  history(): readonly HubEvent[]
+  /** Refuses further publishes and drops every subscriber; idempotent. */
+  close(): void
+}
+
+/** Options of {@link createHub}: those of the hub plus where it logs. */
+export interface CreateHubOptions extends HubOptions {
+  /** Where a failing subscriber is reported. @defaultValue {@link silentLogger} */
+  logger?: Logger | undefined
+}
+
+/**
+ * Creates an in-process hub.
+ *
+ * Invariant: a subscriber reconnecting with `lastEventId` X receives every retained event after X
+ * on its topics exactly once, in order, then live events, none lost in between.
+ *
+ * @throws {TypeError} for a bad option, naming it.
+ * @example
+ * const hub = createHub({ historySize: 1000 })
+ * await hub.subscribe({ topics: ['chat'], deliver: (e) => socket.write(e.bytes) })
+ * await hub.publish('chat', { data: 'hello' })
+ */
+export function createHub(options: CreateHubOptions = {}): Hub {
+  const resolved = resolveHubOptions(options)
+  const logger = options.logger ?? silentLogger
+  const generateId = resolved.generateId ?? createEventIdGenerator()
+  const history = new History(resolved.historySize, resolved.historyBytes)
+  const subscribersByTopic = new Map<string, Set<Subscriber>>()
+  let subscriberCount = 0
+  let nextSeq = 1
+  let closed = false
+
+  const offer = (subscriber: Subscriber, event: HubEvent): void => {
+    if (event.private && !subscriber.canReceivePrivate?.(event)) return
+    try {
+      subscriber.deliver(event)
+    } catch (error) {
+      logger.error('subscriber failed to take an event', { id: event.id, error: String(error) })
+    }
+  }
+
+  const dispatch = (event: HubEvent): void => {
+    if (event.topics.length === 1) {
+      const subscribers = subscribersByTopic.get(event.topics[0] as string)
+      if (subscribers !== undefined) for (const subscriber of subscribers) offer(subscriber, event)
+      return
+    }
+    // A subscriber of several of the event's topics gets it once.
+    const reached = new Set<Subscriber>()
+    for (const topic of event.topics) {
+      const subscribers = subscribersByTopic.get(topic)
+      if (subscribers === undefined) continue
+      for (const subscriber of subscribers) {
+        if (reached.has(subscriber)) continue
+        reached.add(subscriber)
+        offer(subscriber, event)
+      }
+    }
+  }
+
+  const toHubEvent = (input: PublishInput): HubEvent => {
+    assertValidTopics(input.topics)
+    const id = input.id ?? generateId()
+    const data = input.data ?? ''
+    const bytes = encodeEvent({ id, event: input.event, data, retry: input.retry } as SseEvent)
+    return {
+      id,
+      topics: [...input.topics],
+      type: input.event,
+      data,
+      private: input.private === true,
+      seq: 0,
+      bytes,
+    }
+  }
+
+  const publishBatch = async (inputs: readonly PublishInput[]): Promise<PublishedEvent[]> => {
+    if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
+    const events = inputs.map(toHubEvent)
+    return events.map((event) => {
+      const stored: HubEvent = { ...event, seq: nextSeq++ }
+      history.append(stored)
+      dispatch(stored)
+      return { id: stored.id }
+    })
+  }
+
+  const subscribe = async (
+    subscriber: Subscriber,
+    options: { lastEventId?: string | undefined } = {},
+  ): Promise<Subscription> => {
+    if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
+    assertValidTopics(subscriber.topics)
+    const topics = new Set(subscriber.topics)
+    let replayed = 0
+    // Replay and registration happen in one synchronous step, so no live event can fall
+    // between the last replayed event and the first live one.
+    if (options.lastEventId !== undefined) {
+      const read = history.readAfter(options.lastEventId)
+      if (!read.found) subscriber.onHistoryGap?.(options.lastEventId)
+      for (const event of read.events) {
+        if (!event.topics.some((topic) => topics.has(topic))) continue
+        offer(subscriber, event)
+        replayed++
+      }
+    }
+    for (const topic of topics) {
+      let subscribers = subscribersByTopic.get(topic)
+      if (subscribers === undefined) subscribersByTopic.set(topic, (subscribers = new Set()))
+      subscribers.add(subscriber)
+    }
+    subscriberCount++
+    let active = true
+    return {
+      replayed,
+      unsubscribe() {
+        if (!active || closed) return
+        active = false
+        subscriberCount--
+        for (const topic of topics) {
+          const subscribers = subscribersByTopic.get(topic)
+          subscribers?.delete(subscriber)
+          if (subscribers?.size === 0) subscribersByTopic.delete(topic)
+        }
+      },
+    }
+  }
+
+  return {
+    publish: async (topics, event) => {
+      const [published] = await publishBatch([
+        { ...event, topics: typeof topics === 'string' ? [topics] : topics },
+      ])
+      return published as PublishedEvent
+    },
+    publishBatch,
+    subscribe,
+    get subscriberCount() {
+      return subscriberCount
+    },
+    history: () => history.all(),
+    close() {
+      closed = true
+      subscribersByTopic.clear()
+      subscriberCount = 0
+    },
+  }
+}

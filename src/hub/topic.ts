@@ -1,0 +1,34 @@
+/**
+ * What a topic name may be.
+ */
+import { SseError } from '../errors.js'
+
+/** Longest topic name accepted, in UTF-16 code units. */
+export const MAX_TOPIC_LENGTH = 2048
+
+// C0 controls and DEL: a topic is echoed into logs, URLs and headers, where they do harm.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+
+/**
+ * Checks a list of topics: at least one, each a non-empty string of at most
+ * {@link MAX_TOPIC_LENGTH} characters without control characters.
+ *
+ * @throws {SseError} `ERR_SSE_INVALID_TOPIC` saying which rule was broken.
+ */
+export function assertValidTopics(topics: readonly unknown[]): asserts topics is readonly string[] {
+  if (topics.length === 0) throw new SseError('ERR_SSE_INVALID_TOPIC', 'at least one `topic` is required')
+  for (const topic of topics) {
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new SseError('ERR_SSE_INVALID_TOPIC', '`topic` must be a non-empty string')
+    }
+    if (topic.length > MAX_TOPIC_LENGTH) {
+      throw new SseError(
+        'ERR_SSE_INVALID_TOPIC',
+        `\`topic\` must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`,
+      )
+    }
+    if (CONTROL_CHARACTER.test(topic)) {
+      throw new SseError('ERR_SSE_INVALID_TOPIC', '`topic` must not contain control characters')
+    }
+  }
+}

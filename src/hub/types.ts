@@ -1,0 +1,65 @@
+/**
+ * The hub's public contract: what is published, what subscribers receive.
+ */
+import type { SseEvent } from '../protocol/types.js'
+
+/** What a publisher gives: an event for one or more topics. */
+export interface PublishInput extends Omit<SseEvent, 'comment'> {
+  /** The topics, first canonical. At least one; each a non-empty string without control characters. */
+  topics: readonly string[]
+  /** Mercure's private updates: delivered only to subscribers allowed to see them. */
+  private?: boolean
+}
+
+/** An event as the hub keeps and delivers it: ids assigned, wire bytes encoded once. */
+export interface HubEvent {
+  /** The event id: the publisher's, or one the hub made (`urn:uuid:` + UUIDv7). */
+  readonly id: string
+  /** The topics it was published to, first canonical. */
+  readonly topics: readonly string[]
+  /** The event type, if any (`event:` on the wire). */
+  readonly type: string | undefined
+  /** The payload. */
+  readonly data: string
+  /** Whether only authorized subscribers may receive it. */
+  readonly private: boolean
+  /** Position in this hub's order: increasing by one per event. */
+  readonly seq: number
+  /** The event encoded once, `id:` included; the same bytes go to every subscriber. */
+  readonly bytes: Uint8Array
+}
+
+/** The answer to a publish. */
+export interface PublishedEvent {
+  readonly id: string
+}
+
+/**
+ * One subscriber as the hub sees it: which topics, and where its events go.
+ *
+ * `deliver` must not throw and should be cheap: it is called on the publish path, once per event.
+ */
+export interface Subscriber {
+  /** Exact topic names this subscriber receives. */
+  readonly topics: readonly string[]
+  /**
+   * Whether the subscriber may receive a private event; absent: never. Public events go to every
+   * subscriber of their topics.
+   */
+  canReceivePrivate?: (event: HubEvent) => boolean
+  /** Writes one event to the subscriber. */
+  deliver(event: HubEvent): void
+  /**
+   * Called once, before any replayed event, when the `lastEventId` asked for is not in the
+   * history (expired, or never seen): the subscriber then receives all that is kept.
+   */
+  onHistoryGap?: (lastEventId: string) => void
+}
+
+/** A subscription's handle. */
+export interface Subscription {
+  /** How many events were replayed from history before live delivery began. */
+  readonly replayed: number
+  /** Stops delivery; idempotent. */
+  unsubscribe(): void
+}

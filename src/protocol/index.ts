@@ -1,0 +1,15 @@
+/**
+ * ssehub/protocol: the `text/event-stream` wire format alone, for servers, Node clients and
+ * browsers alike (no `node:` imports).
+ *
+ * @example
+ * ```ts
+ * import { createParser, serializeEvent } from 'ssehub/protocol'
+ * const parser = createParser({ onEvent: (e) => console.log(e.event, e.data) })
+ * parser.feed(serializeEvent({ event: 'greeting', data: 'hello' }))
+ * ```
+ */
+export { SSE_ERROR_CODES, SseError, type SseErrorCode } from '../errors.js'
+export { assertValidEvent, encodeEvent, serializeEvent } from './encode.js'
+export { createParser } from './parse.js'
+export type { ParsedEvent, Parser, ParserCallbacks, SseEvent } from './types.js'
