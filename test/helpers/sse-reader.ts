@@ -1,0 +1,63 @@
+/**
+ * Reads a raw event stream with plain `fetch`, for tests that check bytes and framing without
+ * the project's own parser.
+ */
+
+/** An open stream being read as text. */
+export interface RawStream {
+  readonly response: Response
+  /** All text received so far. */
+  text(): string
+  /** Resolves once the text received so far matches `pattern` (or rejects after `timeoutMs`). */
+  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>
+  /** Resolves when the server ends the body. */
+  ended: Promise<void>
+  close(): void
+}
+
+/** Opens `url` with `fetch` and accumulates its body as text. */
+export async function openRawStream(url: string, headers: Record<string, string> = {}): Promise<RawStream> {
+  const controller = new AbortController()
+  const response = await fetch(url, { headers, signal: controller.signal })
+  let received = ''
+  const waiters = new Set<() => void>()
+  const ended = (async () => {
+    if (response.body === null) return
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of response.body) {
+        received += decoder.decode(chunk, { stream: true })
+        for (const wake of waiters) wake()
+      }
+    } catch {
+      // aborted by close()
+    }
+  })()
+  const matches = (pattern: RegExp | string) =>
+    typeof pattern === 'string' ? received.includes(pattern) : pattern.test(received)
+  return {
+    response,
+    text: () => received,
+    ended,
+    close: () => controller.abort(),
+    waitFor(pattern, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!matches(pattern)) return
+          cleanup()
+          resolve(received)
+        }
+        const timer = setTimeout(() => {
+          cleanup()
+          reject(new Error(`timed out waiting for ${String(pattern)}; received:\n${received}`))
+        }, timeoutMs)
+        const cleanup = () => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
+        waiters.add(check)
+        check()
+      })
+    },
+  }
+}

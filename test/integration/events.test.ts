@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { recordEventSource } from '../helpers/event-source.js'
+import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+let server: TestServer | undefined
+const streams: Array<{ close(): void }> = []
+afterEach(async () => {
+  for (const s of streams.splice(0)) s.close()
+  await server?.close()
+  server = undefined
+})
+
+async function raw(path: string, headers?: Record<string, string>): Promise<RawStream> {
+  const stream = await openRawStream(`${server?.url}${path}`, headers)
+  streams.push(stream)
+  return stream
+}
+
+describe('GET /events', () => {
+  it('answers with the event-stream headers at once, before any event', async () => {
+    server = await startTestServer()
+    const stream = await raw('/events?topic=quiet')
+    expect(stream.response.status).toBe(200)
+    expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(stream.response.headers.get('cache-control')).toBe('no-cache')
+    expect(stream.response.headers.get('connection')).toBe('keep-alive')
+    expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
+    expect(stream.text()).toBe('')
+  })
+
+  it('streams the seed clock, "Server time is …" every tick, with no topic given', async () => {
+    server = await startTestServer({ clockIntervalMs: 50 })
+    const stream = await raw('/events')
+    const text = await stream.waitFor(/(data: Server time is [^\n]+\n\n[^]*){2}/)
+    expect(text).toMatch(/^id: urn:uuid:[0-9a-f-]{36}\ndata: Server time is \S.*\n\n/)
+  })
+
+  it('frames a published event: event, id, one data line per line, blank line', async () => {
+    server = await startTestServer()
+    const stream = await raw('/events?topic=news')
+    const response = await fetch(`${server.url}/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'news', event: 'headline', id: 'n1', data: 'line one\r\nline two' }),
+    })
+    expect(await response.text()).toBe('n1')
+    await stream.waitFor('\n\n')
+    expect(stream.text()).toBe('event: headline\nid: n1\ndata: line one\ndata: line two\n\n')
+  })
+
+  it('sends the retry: hint on open when configured', async () => {
+    server = await startTestServer({ retryMs: 2500 })
+    const stream = await raw('/events?topic=a')
+    expect(await stream.waitFor('retry: 2500\n\n')).toBe('retry: 2500\n\n')
+  })
+
+  it('subscribes one connection to several topics, and to those only', async () => {
+    server = await startTestServer()
+    const es = recordEventSource(`${server.url}/events?topic=a&topic=b`)
+    streams.push(es)
+    await es.waitForOpen()
+    for (const topic of ['a', 'c', 'b']) await server.app.hub.publish(topic, { data: `to ${topic}` })
+    await es.waitForEvents(2)
+    await server.app.hub.publish('a', { data: 'last' })
+    const events = await es.waitForEvents(3)
+    expect(events.map((e) => e.data)).toEqual(['to a', 'to b', 'last'])
+  })
+
+  it('delivers a publish to every subscriber of the topic, with its id as lastEventId', async () => {
+    server = await startTestServer()
+    const subscribers = [1, 2, 3].map(() => recordEventSource(`${server?.url}/events?topic=chat`))
+    streams.push(...subscribers)
+    await Promise.all(subscribers.map((s) => s.waitForOpen()))
+    const { id } = await server.app.hub.publish('chat', { data: 'hi all' })
+    for (const s of subscribers) {
+      expect(await s.waitForEvents(1)).toEqual([{ type: 'message', data: 'hi all', lastEventId: id }])
+    }
+  })
+
+  it('sends heartbeat comments on an idle stream', async () => {
+    server = await startTestServer({ heartbeatMs: 30 })
+    const stream = await raw('/events?topic=idle')
+    expect(await stream.waitFor(':\n\n:\n\n')).toBe(':\n\n:\n\n')
+  })
+
+  it('answers a bad topic with 400 and a message, before opening a stream', async () => {
+    server = await startTestServer()
+    const response = await fetch(`${server.url}/events?topic=`)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toMatch(/topic/)
+  })
+
+  it('releases a subscriber when its client disconnects', async () => {
+    server = await startTestServer()
+    const stream = await raw('/events?topic=a')
+    expect(server.app.hub.subscriberCount).toBe(1)
+    stream.close()
+    await expect.poll(() => server?.app.hub.subscriberCount).toBe(0)
+    expect(server.app.stats().streams).toBe(0)
+  })
+
+  it('closes and counts a client that does not read past the unsent-bytes cap', async () => {
+    server = await startTestServer({ maxBufferedBytes: 64 * 1024 })
+    const { connect } = await import('node:net')
+    const socket = connect(server.port, '127.0.0.1')
+    socket.write('GET /events?topic=flood HTTP/1.1\r\nHost: x\r\n\r\n')
+    socket.pause()
+    await expect.poll(() => server?.app.hub.subscriberCount).toBe(1)
+    const big = 'x'.repeat(16 * 1024)
+    for (let i = 0; i < 2000 && server.app.stats().overflows === 0; i++) {
+      await server.app.hub.publish('flood', { data: big })
+    }
+    expect(server.app.stats().overflows).toBe(1)
+    await expect.poll(() => server?.app.hub.subscriberCount).toBe(0)
+    socket.destroy()
+    const health = await (await fetch(`${server.url}/healthz`)).json()
+    expect(health).toMatchObject({ status: 'ok', overflows: 1, streams: 0 })
+  })
+})

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_HEARTBEAT_MS } from '../../../src/stream/heartbeat.js'
+import { resolveHubAppOptions } from '../../../src/http/options.js'
+
+describe('server options', () => {
+  it('fills in the documented defaults', () => {
+    expect(resolveHubAppOptions({})).toMatchObject({
+      heartbeatMs: DEFAULT_HEARTBEAT_MS,
+      retryMs: null,
+      corsOrigins: '*',
+      publishKey: null,
+      clockTopic: 'clock',
+      clockIntervalMs: 1000,
+    })
+  })
+
+  it('takes null as off', () => {
+    expect(resolveHubAppOptions({ heartbeatMs: null, clockIntervalMs: null, maxBufferedBytes: null })).toMatchObject({
+      heartbeatMs: null,
+      clockIntervalMs: null,
+      maxBufferedBytes: null,
+    })
+  })
+
+  it.each([
+    [{ heartbeatMs: -5 }, '`heartbeatMs` must be a non-negative integer, got -5'],
+    [{ heartbeatMs: 0 }, '`heartbeatMs` must be a positive integer or null, got 0'],
+    [{ maxPublishBytes: 1.5 }, '`maxPublishBytes` must be a non-negative integer, got 1.5'],
+    [{ publishKey: '' }, '`publishKey` must be a non-empty string or null'],
+    [{ corsOrigins: 'https://a.example' as never }, '`corsOrigins` must be "*" or an array of origins'],
+  ])('refuses %o with a TypeError naming it', (options, message) => {
+    expect(() => resolveHubAppOptions(options)).toThrow(new TypeError(message))
+  })
+})
