@@ -11,19 +11,30 @@
  * ```
  */
 export { SSE_ERROR_CODES, SseError, type SseErrorCode } from './errors.js'
-export { type HubApp, type HubAppStats, createHubApp } from './http/app.js'
-export { HISTORY_GAP_EVENT } from './http/events-route.js'
+export { createHubApp, type HubApp, type HubAppStats } from './http/app.js'
 export type { CorsOrigins } from './http/cors.js'
+export { HISTORY_GAP_EVENT } from './http/events-route.js'
 export * from './http/options.js'
 export type { HubBodyResponse, HubRequest, HubResponse, HubStreamResponse } from './http/types.js'
 export { clockText, startClock } from './hub/clock.js'
 export { createEventIdGenerator, type EventIdGenerator } from './hub/event-id.js'
 export { type CreateHubOptions, createHub, type Hub, type PublishEvent } from './hub/hub.js'
 export { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, type HubOptions } from './hub/options.js'
-export type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './hub/types.js'
+export type {
+  HubEvent,
+  PublishedEvent,
+  PublishInput,
+  Subscriber,
+  Subscription,
+} from './hub/types.js'
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from './logger.js'
 export * from './protocol/index.js'
-export { DEFAULT_HEARTBEAT_MS, Heartbeat } from './stream/heartbeat.js'
 export { eventStreamHeaders } from './stream/headers.js'
+export { DEFAULT_HEARTBEAT_MS, Heartbeat } from './stream/heartbeat.js'
 export type { Sink } from './stream/sink.js'
-export { type CloseReason, DEFAULT_MAX_BUFFERED_BYTES, SseStream, type SseStreamOptions } from './stream/sse-stream.js'
+export {
+  type CloseReason,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  SseStream,
+  type SseStreamOptions,
+} from './stream/sse-stream.js'

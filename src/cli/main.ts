@@ -2,7 +2,7 @@
 /**
  * The `ssehub` command: `serve`, `publish`, `subscribe`.
  */
-import { publish, PUBLISH_HELP } from './publish.js'
+import { PUBLISH_HELP, publish } from './publish.js'
 import { SERVE_HELP, serve } from './serve.js'
 import { SUBSCRIBE_HELP, subscribe } from './subscribe.js'
 import { UsageError } from './usage-error.js'
@@ -17,7 +17,11 @@ Commands:
 Run 'ssehub <command> --help' for a command's options.
 `
 
-const HELPS: Record<string, string> = { serve: SERVE_HELP, publish: PUBLISH_HELP, subscribe: SUBSCRIBE_HELP }
+const HELPS: Record<string, string> = {
+  serve: SERVE_HELP,
+  publish: PUBLISH_HELP,
+  subscribe: SUBSCRIBE_HELP,
+}
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...args] = argv

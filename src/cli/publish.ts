@@ -1,7 +1,8 @@
 /**
  * `ssehub publish`: send one event to a running hub.
  */
-import { integerFlag, parseCommandLine, UsageError, urlFlag } from './usage-error.js'
+import { parseArgs } from 'node:util'
+import { integerFlag, UsageError, urlFlag, usageErrors } from './usage-error.js'
 
 export const PUBLISH_HELP = `Usage: ssehub publish <topic> <data> [options]
 
@@ -27,7 +28,9 @@ const OPTIONS = {
 
 /** Runs `publish`; resolves with the process exit code. */
 export async function publish(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, OPTIONS, true)
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+  )
   if (values.help) {
     process.stdout.write(PUBLISH_HELP)
     return 0

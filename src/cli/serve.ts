@@ -1,11 +1,12 @@
 /**
  * `ssehub serve`: run the hub server until SIGTERM or SIGINT.
  */
+import { parseArgs } from 'node:util'
 import { listen } from '../adapters/node.js'
 import { createHubApp } from '../http/app.js'
 import { createHub } from '../hub/hub.js'
 import { createJsonLogger } from '../logger.js'
-import { integerFlag, parseCommandLine, UsageError } from './usage-error.js'
+import { integerFlag, UsageError, usageErrors } from './usage-error.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
@@ -44,12 +45,15 @@ const INT_MAX = Number.MAX_SAFE_INTEGER
 
 /** Runs `serve`; resolves once the server is listening. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { values } = parseCommandLine(args, OPTIONS, false)
+  const { values } = usageErrors(() =>
+    parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }),
+  )
   if (values.help) return void process.stdout.write(SERVE_HELP)
   const port = integerFlag('port', values.port ?? env.PORT, { min: 0, max: 65_535 }) ?? 3000
   const heartbeatS = integerFlag('heartbeat', values.heartbeat, { min: 0, max: 86_400 })
   const corsList = values['cors-origins']
-  const corsOrigins = corsList === undefined || corsList === '*' ? '*' : corsList.split(',').map((o) => o.trim())
+  const corsOrigins =
+    corsList === undefined || corsList === '*' ? '*' : corsList.split(',').map((o) => o.trim())
   if (corsOrigins !== '*' && corsOrigins.some((o) => o === '')) {
     throw new UsageError('--cors-origins must be * or a comma-separated list of origins')
   }
@@ -65,17 +69,22 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     hub,
     heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS === 0 ? null : heartbeatS * 1000,
     retryMs: integerFlag('retry', values.retry, { min: 0, max: INT_MAX }),
-    maxBufferedBytes: integerFlag('max-buffered-bytes', values['max-buffered-bytes'], { min: 1, max: INT_MAX }),
+    maxBufferedBytes: integerFlag('max-buffered-bytes', values['max-buffered-bytes'], {
+      min: 1,
+      max: INT_MAX,
+    }),
     corsOrigins,
     publishKey: publishKey ?? null,
     clockIntervalMs: values['no-clock'] ? null : undefined,
     logger,
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })
-  logger.info('listening', { url: running.url, pid: process.pid })
   if (publishKey === undefined) {
-    logger.warn('publishing is open: anyone who reaches this server can POST /publish; set --publish-key or SSEHUB_PUBLISH_KEY')
+    logger.warn(
+      'publishing is open: anyone who reaches this server can POST /publish; set --publish-key or SSEHUB_PUBLISH_KEY',
+    )
   }
+  logger.info('listening', { url: running.url, pid: process.pid })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) process.exit(1)

@@ -1,9 +1,10 @@
 /**
  * `ssehub subscribe`: print a hub's events, reconnecting and resuming with the last id.
  */
+import { parseArgs } from 'node:util'
 import { subscribe as subscribeTo } from '../client/subscribe.js'
 import { causeOf, withSlash } from './publish.js'
-import { parseCommandLine, UsageError, urlFlag } from './usage-error.js'
+import { UsageError, urlFlag, usageErrors } from './usage-error.js'
 
 export const SUBSCRIBE_HELP = `Usage: ssehub subscribe <topic...> [options]
 
@@ -27,13 +28,18 @@ const OPTIONS = {
 
 /** Runs `subscribe` until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function subscribe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, OPTIONS, true)
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+  )
   if (values.help) {
     process.stdout.write(SUBSCRIBE_HELP)
     return 0
   }
   if (positionals.length === 0) throw new UsageError('subscribe takes at least one <topic>')
-  const url = new URL('events', withSlash(urlFlag(values.url ?? env.SSEHUB_URL ?? 'http://localhost:3000')))
+  const url = new URL(
+    'events',
+    withSlash(urlFlag(values.url ?? env.SSEHUB_URL ?? 'http://localhost:3000')),
+  )
   for (const topic of positionals) url.searchParams.append('topic', topic)
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort())
@@ -48,7 +54,9 @@ export async function subscribe(args: string[], env: NodeJS.ProcessEnv): Promise
       process.stdout.write(`${line}\n`)
     },
     onStatus: (status) => {
-      const message = status.connected ? 'connected' : `disconnected: ${causeOf(status.error.cause ?? status.error)}`
+      const message = status.connected
+        ? 'connected'
+        : `disconnected: ${causeOf(status.error.cause ?? status.error)}`
       process.stderr.write(`ssehub: ${message}\n`)
     },
   })

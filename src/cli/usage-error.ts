@@ -2,23 +2,22 @@
  * Command-line parsing shared by the `ssehub` commands: bad input is a {@link UsageError}
  * (message, exit code 2), never a stack trace.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>
-
 /**
- * `node:util` `parseArgs`, strict, with its errors turned into {@link UsageError}s.
+ * Runs a `node:util` `parseArgs` call, turning its errors into {@link UsageError}s.
  *
  * @throws {UsageError} for an unknown flag, a missing value, or a stray argument.
+ * @example
+ * const { values } = usageErrors(() => parseArgs({ args, options, strict: true }))
  */
-export function parseCommandLine<T extends Options>(args: string[], options: T, allowPositionals: boolean) {
+export function usageErrors<T>(parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true })
+    return parse()
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
@@ -37,7 +36,9 @@ export function integerFlag(
   if (value === undefined) return undefined
   const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN
   if (!(parsed >= range.min && parsed <= range.max)) {
-    throw new UsageError(`--${name} must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`)
+    throw new UsageError(
+      `--${name} must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`,
+    )
   }
   return parsed
 }

@@ -63,11 +63,17 @@ export async function subscribe(url: string | URL, options: SubscribeOptions): P
         failures = 0
         options.onStatus?.({ connected: true })
       })
-      options.onStatus?.({ connected: false, error: new SseError('ERR_SSE_CONNECT_FAILED', 'the server ended the stream') })
+      options.onStatus?.({
+        connected: false,
+        error: new SseError('ERR_SSE_CONNECT_FAILED', 'the server ended the stream'),
+      })
     } catch (error) {
       if (aborted()) break
       failures++
-      const reason = error instanceof SseError ? error : new SseError('ERR_SSE_CONNECT_FAILED', String(error), { cause: error })
+      const reason =
+        error instanceof SseError
+          ? error
+          : new SseError('ERR_SSE_CONNECT_FAILED', String(error), { cause: error })
       options.onStatus?.({ connected: false, error: reason })
     }
     parser.reset()

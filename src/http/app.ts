@@ -55,7 +55,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const resolved = resolveHubAppOptions(options)
   const logger = options.logger ?? silentLogger
   const hub = options.hub ?? createHub({ logger })
-  const demoPage = options.demoPage === undefined ? readFileSync(DEMO_PAGE_URL, 'utf8') : options.demoPage
+  const demoPage =
+    options.demoPage === undefined ? readFileSync(DEMO_PAGE_URL, 'utf8') : options.demoPage
   const heartbeat = resolved.heartbeatMs === null ? null : new Heartbeat(resolved.heartbeatMs)
   const stopClock =
     resolved.clockIntervalMs === null
@@ -76,7 +77,9 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     logger,
     onOverflow: () => {
       overflows++
-      logger.warn('closed a stream over its unsent-bytes cap', { maxBufferedBytes: resolved.maxBufferedBytes })
+      logger.warn('closed a stream over its unsent-bytes cap', {
+        maxBufferedBytes: resolved.maxBufferedBytes,
+      })
     },
   }
 
@@ -85,7 +88,10 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     const match = /^Bearer (.+)$/.exec(request.header('authorization') ?? '')
     const given = Buffer.from(match?.[1] ?? '')
     if (given.length !== publishKey.length || !timingSafeEqual(given, publishKey)) {
-      throw new SseError('ERR_SSE_UNAUTHORIZED', 'publishing needs `Authorization: Bearer <publish key>`')
+      throw new SseError(
+        'ERR_SSE_UNAUTHORIZED',
+        'publishing needs `Authorization: Bearer <publish key>`',
+      )
     }
   }
 
@@ -128,7 +134,9 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     const handler = handlers[request.method]
     if (handler !== undefined) return handler(request)
     const allow = Object.keys(handlers).join(', ')
-    return textResponse(405, `${request.method} is not allowed on ${path}; use ${allow}\n`, { allow })
+    return textResponse(405, `${request.method} is not allowed on ${path}; use ${allow}\n`, {
+      allow,
+    })
   }
 
   return {

@@ -16,7 +16,10 @@ const PREFLIGHT_MAX_AGE_S = '600'
  * Credentials (cookies) are allowed only for origins listed by name: with `'*'` any site could
  * otherwise read what a visitor's cookie entitles them to.
  */
-export function corsHeaders(origins: CorsOrigins, origin: string | undefined): Record<string, string> {
+export function corsHeaders(
+  origins: CorsOrigins,
+  origin: string | undefined,
+): Record<string, string> {
   if (origin === undefined) return {}
   if (origins === '*') return { 'access-control-allow-origin': origin, vary: 'Origin' }
   if (!origins.includes(origin)) return { vary: 'Origin' }

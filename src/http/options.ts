@@ -64,7 +64,11 @@ export interface ResolvedHubAppOptions {
  * @throws {TypeError} naming the bad option and what it must be.
  */
 export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOptions {
-  const positiveOrNull = (name: string, value: number | null | undefined, fallback: number | null) => {
+  const positiveOrNull = (
+    name: string,
+    value: number | null | undefined,
+    fallback: number | null,
+  ) => {
     if (value === null) return null
     const resolved = nonNegativeInteger(name, value, fallback ?? 0)
     if (value !== undefined && resolved === 0) {
@@ -73,7 +77,10 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
     return value === undefined ? fallback : resolved
   }
   const corsOrigins = options.corsOrigins ?? '*'
-  if (corsOrigins !== '*' && !(Array.isArray(corsOrigins) && corsOrigins.every((o) => typeof o === 'string'))) {
+  if (
+    corsOrigins !== '*' &&
+    !(Array.isArray(corsOrigins) && corsOrigins.every((o) => typeof o === 'string'))
+  ) {
     throw new TypeError('`corsOrigins` must be "*" or an array of origins')
   }
   const publishKey = options.publishKey ?? null
@@ -87,13 +94,29 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
   return {
     heartbeatMs: positiveOrNull('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     retryMs: options.retryMs === null ? null : nonNegativeIntegerOrNull('retryMs', options.retryMs),
-    shutdownRetryMs: nonNegativeInteger('shutdownRetryMs', options.shutdownRetryMs, DEFAULT_SHUTDOWN_RETRY_MS),
-    maxBufferedBytes: positiveOrNull('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
-    maxPublishBytes: nonNegativeInteger('maxPublishBytes', options.maxPublishBytes, DEFAULT_MAX_PUBLISH_BYTES),
+    shutdownRetryMs: nonNegativeInteger(
+      'shutdownRetryMs',
+      options.shutdownRetryMs,
+      DEFAULT_SHUTDOWN_RETRY_MS,
+    ),
+    maxBufferedBytes: positiveOrNull(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      DEFAULT_MAX_BUFFERED_BYTES,
+    ),
+    maxPublishBytes: nonNegativeInteger(
+      'maxPublishBytes',
+      options.maxPublishBytes,
+      DEFAULT_MAX_PUBLISH_BYTES,
+    ),
     corsOrigins,
     publishKey,
     clockTopic,
-    clockIntervalMs: positiveOrNull('clockIntervalMs', options.clockIntervalMs, DEFAULT_CLOCK_INTERVAL_MS),
+    clockIntervalMs: positiveOrNull(
+      'clockIntervalMs',
+      options.clockIntervalMs,
+      DEFAULT_CLOCK_INTERVAL_MS,
+    ),
   }
 }
 

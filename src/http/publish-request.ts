@@ -24,7 +24,10 @@ const FIELDS = new Set(['topic', 'data', 'event', 'id', 'retry'])
  *
  * @throws {SseError} `ERR_SSE_BAD_REQUEST` or `ERR_SSE_UNSUPPORTED_MEDIA_TYPE`.
  */
-export function parsePublishRequest(contentType: string | undefined, body: Uint8Array): PublishRequest {
+export function parsePublishRequest(
+  contentType: string | undefined,
+  body: Uint8Array,
+): PublishRequest {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   const text = new TextDecoder().decode(body)
   if (mediaType === 'application/json') return fromJson(text)
@@ -42,7 +45,10 @@ function fromJson(text: string): PublishRequest {
   try {
     value = JSON.parse(text)
   } catch (error) {
-    throw new SseError('ERR_SSE_BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message}`)
+    throw new SseError(
+      'ERR_SSE_BAD_REQUEST',
+      `the body is not valid JSON: ${(error as Error).message}`,
+    )
   }
   if (!Array.isArray(value)) return { inputs: [fromJsonObject(value, '')], batch: false }
   if (value.length === 0 || value.length > MAX_BATCH_EVENTS) {
@@ -51,7 +57,10 @@ function fromJson(text: string): PublishRequest {
       `a batch must hold 1 to ${MAX_BATCH_EVENTS} events, got ${value.length}`,
     )
   }
-  return { inputs: value.map((item, index) => fromJsonObject(item, `event ${index}: `)), batch: true }
+  return {
+    inputs: value.map((item, index) => fromJsonObject(item, `event ${index}: `)),
+    batch: true,
+  }
 }
 
 function fromJsonObject(value: unknown, where: string): PublishInput {
@@ -60,13 +69,18 @@ function fromJsonObject(value: unknown, where: string): PublishInput {
   }
   const fields = value as Record<string, unknown>
   for (const key of Object.keys(fields)) {
-    if (!FIELDS.has(key)) throw new SseError('ERR_SSE_BAD_REQUEST', `${where}unknown field \`${key}\``)
+    if (!FIELDS.has(key))
+      throw new SseError('ERR_SSE_BAD_REQUEST', `${where}unknown field \`${key}\``)
   }
   const topic = fields.topic
   const topics = Array.isArray(topic) ? topic : topic === undefined ? [] : [topic]
-  if (topics.length === 0) throw new SseError('ERR_SSE_BAD_REQUEST', `${where}\`topic\` is required`)
+  if (topics.length === 0)
+    throw new SseError('ERR_SSE_BAD_REQUEST', `${where}\`topic\` is required`)
   if (!topics.every((t) => typeof t === 'string')) {
-    throw new SseError('ERR_SSE_BAD_REQUEST', `${where}\`topic\` must be a string or an array of strings`)
+    throw new SseError(
+      'ERR_SSE_BAD_REQUEST',
+      `${where}\`topic\` must be a string or an array of strings`,
+    )
   }
   const input: PublishInput = { topics: topics as string[] }
   for (const key of ['data', 'event', 'id'] as const) {

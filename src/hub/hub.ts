@@ -36,7 +36,10 @@ export interface Hub {
    * if the id is unknown, after `onHistoryGap`), then live events, none missed and none twice.
    * Without `lastEventId`, live events only.
    */
-  subscribe(subscriber: Subscriber, options?: { lastEventId?: string | undefined }): Promise<Subscription>
+  subscribe(
+    subscriber: Subscriber,
+    options?: { lastEventId?: string | undefined },
+  ): Promise<Subscription>
   /** Subscribers now connected. */
   readonly subscriberCount: number
   /** The kept events, oldest first (for diagnostics and tests). */
@@ -148,9 +151,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       }
     }
     for (const topic of topics) {
-      let subscribers = subscribersByTopic.get(topic)
-      if (subscribers === undefined) subscribersByTopic.set(topic, (subscribers = new Set()))
-      subscribers.add(subscriber)
+      const subscribers = subscribersByTopic.get(topic)
+      if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
+      else subscribers.add(subscriber)
     }
     subscriberCount++
     let active = true

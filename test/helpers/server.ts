@@ -40,7 +40,10 @@ export interface ServerProcess {
  *
  * @param args extra `serve` flags; `--port 0 --host 127.0.0.1` unless `--port` is among them.
  */
-export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
   const portArgs = args.includes('--port') ? [] : ['--port', '0', '--host', '127.0.0.1']
   const child = spawn(process.execPath, [CLI_PATH, 'serve', ...portArgs, ...args], {
     env: { ...process.env, ...env },
@@ -55,7 +58,9 @@ export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = 
       const match = /"msg":"listening","url":"([^"]+)"/.exec(stderr)
       if (match?.[1] !== undefined) resolve(match[1])
     })
-    exited.then((code) => reject(new Error(`ssehub serve exited with ${code} before listening:\n${stderr}`)))
+    exited.then((code) =>
+      reject(new Error(`ssehub serve exited with ${code} before listening:\n${stderr}`)),
+    )
   })
   return { child, url, port: Number(new URL(url).port), stderr: () => stderr, exited }
 }

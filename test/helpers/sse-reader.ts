@@ -16,7 +16,10 @@ export interface RawStream {
 }
 
 /** Opens `url` with `fetch` and accumulates its body as text. */
-export async function openRawStream(url: string, headers: Record<string, string> = {}): Promise<RawStream> {
+export async function openRawStream(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<RawStream> {
   const controller = new AbortController()
   const response = await fetch(url, { headers, signal: controller.signal })
   let received = ''
@@ -24,9 +27,12 @@ export async function openRawStream(url: string, headers: Record<string, string>
   const ended = (async () => {
     if (response.body === null) return
     const decoder = new TextDecoder()
+    const reader = response.body.getReader()
     try {
-      for await (const chunk of response.body) {
-        received += decoder.decode(chunk, { stream: true })
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        received += decoder.decode(value, { stream: true })
         for (const wake of waiters) wake()
       }
     } catch {

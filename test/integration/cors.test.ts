@@ -28,15 +28,21 @@ describe('CORS', () => {
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example')
     expect(response.headers.get('access-control-allow-methods')).toContain('POST')
-    expect(response.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type/)
+    expect(response.headers.get('access-control-allow-headers')).toMatch(
+      /Authorization.*Content-Type/,
+    )
   })
 
   it('allows only listed origins, with credentials, when given a list', async () => {
     server = await startTestServer({ corsOrigins: ['https://app.example'] })
-    const listed = await fetch(`${server.url}/healthz`, { headers: { origin: 'https://app.example' } })
+    const listed = await fetch(`${server.url}/healthz`, {
+      headers: { origin: 'https://app.example' },
+    })
     expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example')
     expect(listed.headers.get('access-control-allow-credentials')).toBe('true')
-    const other = await fetch(`${server.url}/healthz`, { headers: { origin: 'https://evil.example' } })
+    const other = await fetch(`${server.url}/healthz`, {
+      headers: { origin: 'https://evil.example' },
+    })
     expect(other.headers.get('access-control-allow-origin')).toBeNull()
   })
 })

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { recordEventSource } from '../helpers/event-source.js'
-import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
 
 let server: TestServer | undefined
 const streams: Array<{ close(): void }> = []
@@ -32,7 +32,7 @@ describe('GET /events', () => {
   it('streams the seed clock, "Server time is …" every tick, with no topic given', async () => {
     server = await startTestServer({ clockIntervalMs: 50 })
     const stream = await raw('/events')
-    const text = await stream.waitFor(/(data: Server time is [^\n]+\n\n[^]*){2}/)
+    const text = await stream.waitFor(/(data: Server time is [^\n]+\n\n[\s\S]*){2}/)
     expect(text).toMatch(/^id: urn:uuid:[0-9a-f-]{36}\ndata: Server time is \S.*\n\n/)
   })
 
@@ -42,7 +42,12 @@ describe('GET /events', () => {
     const response = await fetch(`${server.url}/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic: 'news', event: 'headline', id: 'n1', data: 'line one\r\nline two' }),
+      body: JSON.stringify({
+        topic: 'news',
+        event: 'headline',
+        id: 'n1',
+        data: 'line one\r\nline two',
+      }),
     })
     expect(await response.text()).toBe('n1')
     await stream.waitFor('\n\n')
@@ -60,7 +65,8 @@ describe('GET /events', () => {
     const es = recordEventSource(`${server.url}/events?topic=a&topic=b`)
     streams.push(es)
     await es.waitForOpen()
-    for (const topic of ['a', 'c', 'b']) await server.app.hub.publish(topic, { data: `to ${topic}` })
+    for (const topic of ['a', 'c', 'b'])
+      await server.app.hub.publish(topic, { data: `to ${topic}` })
     await es.waitForEvents(2)
     await server.app.hub.publish('a', { data: 'last' })
     const events = await es.waitForEvents(3)
@@ -74,7 +80,9 @@ describe('GET /events', () => {
     await Promise.all(subscribers.map((s) => s.waitForOpen()))
     const { id } = await server.app.hub.publish('chat', { data: 'hi all' })
     for (const s of subscribers) {
-      expect(await s.waitForEvents(1)).toEqual([{ type: 'message', data: 'hi all', lastEventId: id }])
+      expect(await s.waitForEvents(1)).toEqual([
+        { type: 'message', data: 'hi all', lastEventId: id },
+      ])
     }
   })
 

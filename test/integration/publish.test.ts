@@ -8,7 +8,10 @@ afterEach(async () => {
   server = undefined
 })
 
-function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function post(
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   return fetch(`${server?.url}/publish`, { method: 'POST', headers, body })
 }
 
@@ -48,7 +51,9 @@ describe('POST /publish', () => {
 
   it('publishes a JSON array as one batch and answers every id in order', async () => {
     server = await startTestServer()
-    const response = await post(JSON.stringify([1, 2, 3].map((n) => ({ topic: 'a', data: String(n) }))))
+    const response = await post(
+      JSON.stringify([1, 2, 3].map((n) => ({ topic: 'a', data: String(n) }))),
+    )
     expect(response.status).toBe(200)
     const { ids } = (await response.json()) as { ids: string[] }
     expect(server.app.hub.history().map((e) => e.id)).toEqual(ids)
@@ -58,19 +63,32 @@ describe('POST /publish', () => {
     ['no topic', JSON.stringify({ data: 'x' }), 400, /`topic` is required/],
     ['bad JSON', '{"topic": "a",', 400, /not valid JSON/],
     ['a JSON value that is not an event', '"just a string"', 400, /JSON object/],
-    ['CR/LF in event', JSON.stringify({ topic: 'a', event: 'x\r\ndata: injected', data: 'y' }), 400, /`event`/],
+    [
+      'CR/LF in event',
+      JSON.stringify({ topic: 'a', event: 'x\r\ndata: injected', data: 'y' }),
+      400,
+      /`event`/,
+    ],
     ['LF in id', JSON.stringify({ topic: 'a', id: '1\n2', data: 'y' }), 400, /`id`/],
     ['a non-integer retry', JSON.stringify({ topic: 'a', data: 'y', retry: 1.5 }), 400, /`retry`/],
     ['an unknown field', JSON.stringify({ topic: 'a', dat: 'y' }), 400, /unknown field `dat`/],
-    ['a topic with a newline', JSON.stringify({ topic: 'a\nb', data: 'y' }), 400, /control characters/],
-  ])('answers %s with %i and a message, publishing nothing', async (_name, body, status, message) => {
-    server = await startTestServer()
-    const response = await post(body)
-    expect(response.status).toBe(status)
-    expect(await response.text()).toMatch(message)
-    expect(server.app.hub.history()).toEqual([])
-    await expectHubStillServes()
-  })
+    [
+      'a topic with a newline',
+      JSON.stringify({ topic: 'a\nb', data: 'y' }),
+      400,
+      /control characters/,
+    ],
+  ])(
+    'answers %s with %i and a message, publishing nothing',
+    async (_name, body, status, message) => {
+      server = await startTestServer()
+      const response = await post(body)
+      expect(response.status).toBe(status)
+      expect(await response.text()).toMatch(message)
+      expect(server.app.hub.history()).toEqual([])
+      await expectHubStillServes()
+    },
+  )
 
   it('answers an oversized body with 413, and keeps serving', async () => {
     server = await startTestServer({ maxPublishBytes: 1024 })
@@ -108,9 +126,15 @@ describe('POST /publish', () => {
     server = await startTestServer({ publishKey: 's3cret' })
     const body = JSON.stringify({ topic: 'a', data: 'x' })
     expect((await post(body)).status).toBe(401)
-    const wrong = await post(body, { 'content-type': 'application/json', authorization: 'Bearer nope' })
+    const wrong = await post(body, {
+      'content-type': 'application/json',
+      authorization: 'Bearer nope',
+    })
     expect(wrong.status).toBe(401)
-    const right = await post(body, { 'content-type': 'application/json', authorization: 'Bearer s3cret' })
+    const right = await post(body, {
+      'content-type': 'application/json',
+      authorization: 'Bearer s3cret',
+    })
     expect(right.status).toBe(200)
     expect(server.app.hub.history()).toHaveLength(1)
   })
@@ -132,6 +156,11 @@ describe('GET /healthz', () => {
   it('reports status and counts as JSON', async () => {
     server = await startTestServer()
     const response = await fetch(`${server.url}/healthz`)
-    expect(await response.json()).toMatchObject({ status: 'ok', streams: 0, subscribers: 0, overflows: 0 })
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      streams: 0,
+      subscribers: 0,
+      overflows: 0,
+    })
   })
 })

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { HISTORY_GAP_EVENT } from '../../src/http/events-route.js'
 import { recordEventSource } from '../helpers/event-source.js'
-import { openRawStream } from '../helpers/sse-reader.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { openRawStream } from '../helpers/sse-reader.js'
 
 let server: TestServer | undefined
 const closers: Array<{ close(): void }> = []
@@ -35,7 +35,9 @@ describe('replay with Last-Event-ID', () => {
     server = await startTestServer()
     const first = await server.app.hub.publish('a', { data: 'old' })
     await server.app.hub.publish('a', { data: 'missed' })
-    const stream = await openRawStream(`${server.url}/events?topic=a&lastEventID=${encodeURIComponent(first.id)}`)
+    const stream = await openRawStream(
+      `${server.url}/events?topic=a&lastEventID=${encodeURIComponent(first.id)}`,
+    )
     closers.push(stream)
     await stream.waitFor('\n\n')
     expect(stream.text()).toMatch(/^id: \S+\ndata: missed\n\n$/)
@@ -46,16 +48,21 @@ describe('replay with Last-Event-ID', () => {
     const a = await server.app.hub.publish('a', { data: '1' })
     const b = await server.app.hub.publish('a', { data: '2' })
     await server.app.hub.publish('a', { data: '3' })
-    const stream = await openRawStream(`${server.url}/events?topic=a&lastEventID=${encodeURIComponent(a.id)}`, {
-      'last-event-id': b.id,
-    })
+    const stream = await openRawStream(
+      `${server.url}/events?topic=a&lastEventID=${encodeURIComponent(a.id)}`,
+      {
+        'last-event-id': b.id,
+      },
+    )
     closers.push(stream)
     await stream.waitFor('data: 3\n\n')
     expect(stream.text()).not.toContain('data: 2')
   })
 
   it('signals with a distinct event when the id is older than the history, then sends what is kept', async () => {
-    server = await startTestServer({ hub: (await import('../../src/hub/hub.js')).createHub({ historySize: 2 }) })
+    server = await startTestServer({
+      hub: (await import('../../src/hub/hub.js')).createHub({ historySize: 2 }),
+    })
     const expired = await server.app.hub.publish('a', { data: '1' })
     for (const data of ['2', '3']) await server.app.hub.publish('a', { data })
     const es = recordEventSource(`${server.url}/events?topic=a`, {

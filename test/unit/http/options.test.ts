@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_HEARTBEAT_MS } from '../../../src/stream/heartbeat.js'
 import { resolveHubAppOptions } from '../../../src/http/options.js'
+import { DEFAULT_HEARTBEAT_MS } from '../../../src/stream/heartbeat.js'
 
 describe('server options', () => {
   it('fills in the documented defaults', () => {
@@ -15,7 +15,9 @@ describe('server options', () => {
   })
 
   it('takes null as off', () => {
-    expect(resolveHubAppOptions({ heartbeatMs: null, clockIntervalMs: null, maxBufferedBytes: null })).toMatchObject({
+    expect(
+      resolveHubAppOptions({ heartbeatMs: null, clockIntervalMs: null, maxBufferedBytes: null }),
+    ).toMatchObject({
       heartbeatMs: null,
       clockIntervalMs: null,
       maxBufferedBytes: null,
@@ -27,7 +29,10 @@ describe('server options', () => {
     [{ heartbeatMs: 0 }, '`heartbeatMs` must be a positive integer or null, got 0'],
     [{ maxPublishBytes: 1.5 }, '`maxPublishBytes` must be a non-negative integer, got 1.5'],
     [{ publishKey: '' }, '`publishKey` must be a non-empty string or null'],
-    [{ corsOrigins: 'https://a.example' as never }, '`corsOrigins` must be "*" or an array of origins'],
+    [
+      { corsOrigins: 'https://a.example' as never },
+      '`corsOrigins` must be "*" or an array of origins',
+    ],
   ])('refuses %o with a TypeError naming it', (options, message) => {
     expect(() => resolveHubAppOptions(options)).toThrow(new TypeError(message))
   })

@@ -16,7 +16,10 @@ describe('publish request', () => {
   })
 
   it('reads form fields, topic repeated', () => {
-    const request = parsePublishRequest('application/x-www-form-urlencoded', bytes('topic=a&topic=b&data=x%0Ay'))
+    const request = parsePublishRequest(
+      'application/x-www-form-urlencoded',
+      bytes('topic=a&topic=b&data=x%0Ay'),
+    )
     expect(request.inputs).toEqual([{ topics: ['a', 'b'], data: 'x\ny' }])
   })
 
@@ -32,7 +35,9 @@ describe('publish request', () => {
 
   it('names the failing event of a batch', () => {
     const body = JSON.stringify([{ topic: 'a' }, { topic: 'a', data: 7 }])
-    expect(() => parsePublishRequest('application/json', bytes(body))).toThrow('event 1: `data` must be a string')
+    expect(() => parsePublishRequest('application/json', bytes(body))).toThrow(
+      'event 1: `data` must be a string',
+    )
   })
 
   it('refuses an empty batch', () => {

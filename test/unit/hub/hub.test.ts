@@ -6,7 +6,13 @@ import type { HubEvent, Subscriber } from '../../../src/hub/types.js'
 function recorder(topics: string[]): Subscriber & { events: HubEvent[]; gaps: string[] } {
   const events: HubEvent[] = []
   const gaps: string[] = []
-  return { topics, events, gaps, deliver: (e) => events.push(e), onHistoryGap: (id) => gaps.push(id) }
+  return {
+    topics,
+    events,
+    gaps,
+    deliver: (e) => events.push(e),
+    onHistoryGap: (id) => gaps.push(id),
+  }
 }
 
 const text = (event: HubEvent) => new TextDecoder().decode(event.bytes)
@@ -40,7 +46,9 @@ describe('hub', () => {
     for (let i = 0; i < 5000; i++) ids.push((await hub.publish('t', { data: String(i) })).id)
     expect(new Set(ids).size).toBe(ids.length)
     expect([...ids].sort()).toEqual(ids)
-    expect(ids[0]).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(ids[0]).toMatch(
+      /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    )
   })
 
   it('keeps an id the publisher gives', async () => {
@@ -108,18 +116,26 @@ describe('hub', () => {
     const hub = createHub()
     const sub = recorder(['a'])
     await hub.subscribe(sub)
-    await expect(hub.publish('a', { event: 'x\ndata: injected', data: 'y' })).rejects.toMatchObject({
-      code: 'ERR_SSE_INVALID_EVENT',
+    await expect(hub.publish('a', { event: 'x\ndata: injected', data: 'y' })).rejects.toMatchObject(
+      {
+        code: 'ERR_SSE_INVALID_EVENT',
+      },
+    )
+    await expect(hub.publish('a', { id: 'x\r1', data: 'y' })).rejects.toMatchObject({
+      code: 'ERR_SSE_INVALID_ID',
     })
-    await expect(hub.publish('a', { id: 'x\r1', data: 'y' })).rejects.toMatchObject({ code: 'ERR_SSE_INVALID_ID' })
     expect(sub.events).toEqual([])
     expect(hub.history()).toEqual([])
   })
 
   it('refuses an empty topic or one with control characters', async () => {
     const hub = createHub()
-    await expect(hub.publish('', { data: 'x' })).rejects.toMatchObject({ code: 'ERR_SSE_INVALID_TOPIC' })
-    await expect(hub.publish('a\nb', { data: 'x' })).rejects.toMatchObject({ code: 'ERR_SSE_INVALID_TOPIC' })
+    await expect(hub.publish('', { data: 'x' })).rejects.toMatchObject({
+      code: 'ERR_SSE_INVALID_TOPIC',
+    })
+    await expect(hub.publish('a\nb', { data: 'x' })).rejects.toMatchObject({
+      code: 'ERR_SSE_INVALID_TOPIC',
+    })
     await expect(hub.publish([], { data: 'x' })).rejects.toBeInstanceOf(SseError)
   })
 
@@ -144,7 +160,12 @@ describe('hub', () => {
 
   it('keeps publishing when a subscriber throws', async () => {
     const hub = createHub()
-    await hub.subscribe({ topics: ['a'], deliver: () => { throw new Error('broken') } })
+    await hub.subscribe({
+      topics: ['a'],
+      deliver: () => {
+        throw new Error('broken')
+      },
+    })
     const healthy = recorder(['a'])
     await hub.subscribe(healthy)
     await expect(hub.publish('a', { data: 'x' })).resolves.toHaveProperty('id')
@@ -178,10 +199,14 @@ describe('hub', () => {
   it('refuses publishes once closed', async () => {
     const hub = createHub()
     hub.close()
-    await expect(hub.publish('a', { data: 'x' })).rejects.toMatchObject({ code: 'ERR_SSE_HUB_CLOSED' })
+    await expect(hub.publish('a', { data: 'x' })).rejects.toMatchObject({
+      code: 'ERR_SSE_HUB_CLOSED',
+    })
   })
 
   it('refuses a bad option with a TypeError naming it', () => {
-    expect(() => createHub({ historySize: -1 })).toThrow('`historySize` must be a non-negative integer, got -1')
+    expect(() => createHub({ historySize: -1 })).toThrow(
+      '`historySize` must be a non-negative integer, got -1',
+    )
   })
 })

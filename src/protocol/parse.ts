@@ -1,0 +1,151 @@
+/**
+ * The streaming parser: `text/event-stream` text or bytes, fed in chunks of any size, to events,
+ * exactly as the WHATWG HTML standard tells a user agent to interpret them.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+import { SseError } from '../errors.js'
+import type { Parser, ParserCallbacks } from './types.js'
+
+const LF = 10
+const CR = 13
+const SPACE = 32
+const BOM = '\uFEFF'
+const ALL_DIGITS = /^[0-9]+$/
+
+/**
+ * Creates a streaming parser that calls back once per dispatched event.
+ *
+ * Chunks may split anything: a line, a CRLF pair, a multi-byte UTF-8 character (feed bytes for
+ * that; they are decoded with one streaming decoder). Nothing is ever thrown: input the spec says
+ * to ignore is ignored, and reported through `onError` when that is given.
+ *
+ * @example
+ * const parser = createParser({ onEvent: (e) => console.log(e.event, e.data, e.lastEventId) })
+ * parser.feed('event: greeting\ndata: hel')
+ * parser.feed('lo\n\n') // logs: greeting hello
+ */
+export function createParser(callbacks: ParserCallbacks): Parser {
+  const { onEvent, onRetry, onComment, onError } = callbacks
+  let decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  let atStreamStart = true
+  let skipLeadingLf = false
+  // The incomplete last line of the chunks seen so far, as fragments: joined once, when its line
+  // ends, because joining per chunk is quadratic on a long line arriving in many small chunks.
+  let fragments: string[] = []
+  let data = ''
+  let hasData = false
+  let eventType = ''
+  let lastEventId = ''
+  let eventHasId = false
+
+  const dispatch = (): void => {
+    if (hasData) {
+      onEvent({ event: eventType || 'message', data, lastEventId, hasId: eventHasId })
+    }
+    data = ''
+    hasData = false
+    eventType = ''
+    eventHasId = false
+  }
+
+  const processField = (field: string, value: string): void => {
+    switch (field) {
+      case 'data':
+        data = hasData ? `${data}\n${value}` : value
+        hasData = true
+        return
+      case 'event':
+        eventType = value
+        return
+      case 'id':
+        if (value.includes('\0')) return
+        lastEventId = value
+        eventHasId = true
+        return
+      case 'retry':
+        if (ALL_DIGITS.test(value)) onRetry?.(Number.parseInt(value, 10))
+        else
+          onError?.(
+            new SseError('ERR_SSE_PARSE_INVALID_RETRY', `ignored retry: ${JSON.stringify(value)}`),
+          )
+        return
+      default:
+        onError?.(
+          new SseError('ERR_SSE_PARSE_UNKNOWN_FIELD', `ignored field ${JSON.stringify(field)}`),
+        )
+    }
+  }
+
+  const processLine = (line: string): void => {
+    if (line.length === 0) {
+      dispatch()
+      return
+    }
+    const colon = line.indexOf(':')
+    if (colon === 0) {
+      if (onComment !== undefined)
+        onComment(line.charCodeAt(1) === SPACE ? line.slice(2) : line.slice(1))
+      return
+    }
+    if (colon === -1) {
+      processField(line, '')
+      return
+    }
+    const valueStart = line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1
+    processField(line.slice(0, colon), line.slice(valueStart))
+  }
+
+  // One pass over the chunk with charCodeAt: no regex or split per line, since this runs for
+  // every byte a client receives.
+  const feedText = (text: string): void => {
+    let start = 0
+    if (skipLeadingLf && text.length > 0) {
+      if (text.charCodeAt(0) === LF) start = 1
+      skipLeadingLf = false
+    }
+    for (let i = start; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      if (code !== LF && code !== CR) continue
+      let line = text.slice(start, i)
+      if (fragments.length > 0) {
+        fragments.push(line)
+        line = fragments.join('')
+        fragments = []
+      }
+      processLine(line)
+      if (code === CR) {
+        if (i + 1 === text.length) skipLeadingLf = true
+        else if (text.charCodeAt(i + 1) === LF) i++
+      }
+      start = i + 1
+    }
+    if (start < text.length) fragments.push(text.slice(start))
+  }
+
+  return {
+    feed(chunk) {
+      let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
+      if (atStreamStart) {
+        if (text.length === 0) return
+        atStreamStart = false
+        if (text.startsWith(BOM)) text = text.slice(1)
+      }
+      feedText(text)
+    },
+    reset(options) {
+      decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+      atStreamStart = true
+      skipLeadingLf = false
+      fragments = []
+      data = ''
+      hasData = false
+      eventType = ''
+      eventHasId = false
+      if (options?.lastEventId !== undefined) lastEventId = options.lastEventId
+    },
+    get lastEventId() {
+      return lastEventId
+    },
+  }
+}
