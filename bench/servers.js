@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so'
 
+/** The peers' publish request: topic in the query, the body is the data. */
+const publishInQuery = (topic, data) => ({
+  path: `/publish?topic=${encodeURIComponent(topic)}`,
+  headers: {},
+  body: data,
+})
+
 /** Each server: how to start it, and the publish request for one event. */
 export const SERVERS = {
   ssehub: {
