@@ -43,20 +43,12 @@ export const SERVERS = {
   seed: {
     start: (port) =>
       spawn(process.execPath, [join(root, 'bench/peers/seed-style.js'), String(port)]),
-    publish: (topic, data) => ({
-      path: `/publish?topic=${encodeURIComponent(topic)}`,
-      headers: {},
-      body: data,
-    }),
+    publish: publishInQuery,
   },
   'better-sse': {
     start: (port) =>
       spawn(process.execPath, [join(root, 'bench/peers/better-sse.js'), String(port)]),
-    publish: (topic, data) => ({
-      path: `/publish?topic=${encodeURIComponent(topic)}`,
-      headers: {},
-      body: data,
-    }),
+    publish: publishInQuery,
   },
   nchan: {
     available: () => {
@@ -92,11 +84,7 @@ http {
       )
       return spawn('nginx', ['-c', config, '-p', dir])
     },
-    publish: (topic, data) => ({
-      path: `/publish?topic=${encodeURIComponent(topic)}`,
-      headers: {},
-      body: data,
-    }),
+    publish: publishInQuery,
   },
 }
 
