@@ -15,7 +15,7 @@ afterAll(async () => {
   await browser?.close()
 })
 
-const logText = (page: Page) => page.locator('#log').innerText()
+const logText = (page: Page) => page.locator('#log').textContent()
 
 describe('the demo page at /', () => {
   it('connects, shows the clock, publishes and receives, and recovers from a restart', async () => {
@@ -33,7 +33,7 @@ describe('the demo page at /', () => {
     await page.locator('input[name="data"]').fill('hello from chromium')
     await page.getByRole('button', { name: 'Publish' }).click()
     await expect.poll(() => logText(page), { timeout: 10_000 }).toContain('hello from chromium')
-    expect(await page.locator('#publish-result').innerText()).toMatch(/^published, id urn:uuid:/)
+    expect(await page.locator('#publish-result').textContent()).toMatch(/^published, id urn:uuid:/)
 
     await page.locator('input[name="event"]').fill('chat')
     await page.locator('input[name="data"]').fill('a typed event')
@@ -47,7 +47,7 @@ describe('the demo page at /', () => {
     await page.locator('#status[data-state="connecting"]').waitFor({ timeout: 10_000 })
     server = await spawnServer(['--port', String(port), '--host', '127.0.0.1'])
     await page.locator('#status[data-state="open"]').waitFor({ timeout: 20_000 })
-    expect(await page.locator('#reconnects').innerText()).toBe('1')
+    expect(await page.locator('#reconnects').textContent()).toBe('1')
     await page.close()
   }, 60_000)
 
@@ -61,7 +61,7 @@ describe('the demo page at /', () => {
     })
     await page.getByRole('button', { name: 'Publish' }).click()
     await expect
-      .poll(() => page.locator('#publish-result').innerText(), { timeout: 10_000 })
+      .poll(() => page.locator('#publish-result').textContent(), { timeout: 10_000 })
       .toMatch(/^error 400: /)
     await page.close()
   }, 30_000)
