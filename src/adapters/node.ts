@@ -47,7 +47,16 @@ export interface RunningServer {
 /** A `node:http` request listener answering with `app`. */
 export function toNodeListener(app: HubApp): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    app.handle(toHubRequest(req)).then(
+    let request: HubRequest
+    try {
+      request = toHubRequest(req)
+    } catch {
+      // A request target Node's parser lets through but WHATWG URL refuses, such as `//[`.
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end('the request target is not a valid URL\n')
+      return
+    }
+    app.handle(request).then(
       (response) => writeResponse(res, response),
       () => {
         // app.handle never rejects; this only guards against a broken custom app.

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { recordEventSource } from '../helpers/event-source.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
@@ -124,5 +125,16 @@ describe('GET /events', () => {
     socket.destroy()
     const health = await (await fetch(`${server.url}/healthz`)).json()
     expect(health).toMatchObject({ status: 'ok', overflows: 1, streams: 0 })
+  })
+
+  it('answers a request target that is not a valid URL with 400, and keeps serving', async () => {
+    server = await startTestServer()
+    const { connect } = await import('node:net')
+    const socket = connect(server.port, '127.0.0.1')
+    socket.write('GET //[ HTTP/1.1\r\nHost: x\r\n\r\n')
+    const [reply] = (await once(socket, 'data')) as [Buffer]
+    socket.destroy()
+    expect(String(reply)).toMatch(/^HTTP\/1\.1 400 /)
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
   })
 })
