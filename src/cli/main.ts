@@ -62,7 +62,10 @@ main(process.argv.slice(2)).then(
       return
     }
     const code = (error as { code?: string }).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    if (
+      code !== undefined &&
+      ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
+    ) {
       process.stderr.write(`ssehub: cannot listen: ${(error as Error).message}\n`)
       process.exitCode = 1
       return

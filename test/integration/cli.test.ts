@@ -164,4 +164,10 @@ describe('ssehub CLI', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/cannot listen: .*EADDRINUSE/)
   })
+
+  it('says the host cannot be bound and exits 1', async () => {
+    const result = await run(['serve', '--port', '0', '--host', 'no-such-host.invalid'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/cannot listen: .*(ENOTFOUND|EAI_AGAIN)/)
+  })
 })
