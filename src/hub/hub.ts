@@ -104,7 +104,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     }
   }
 
-  const toHubEvent = (input: PublishInput): HubEvent => {
+  const toHubEvent = (input: PublishInput, seq: number): HubEvent => {
     assertValidTopics(input.topics)
     const id = input.id ?? generateId()
     const data = input.data ?? ''
@@ -115,19 +115,20 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       type: input.event,
       data,
       private: input.private === true,
-      seq: 0,
+      seq,
       bytes,
     }
   }
 
   const publishBatch = async (inputs: readonly PublishInput[]): Promise<PublishedEvent[]> => {
     if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
-    const events = inputs.map(toHubEvent)
+    // Every event is checked and encoded before any is published: a bad one publishes none.
+    const events = inputs.map((input, index) => toHubEvent(input, nextSeq + index))
+    nextSeq += events.length
     return events.map((event) => {
-      const stored: HubEvent = { ...event, seq: nextSeq++ }
-      history.append(stored)
-      dispatch(stored)
-      return { id: stored.id }
+      history.append(event)
+      dispatch(event)
+      return { id: event.id }
     })
   }
 
