@@ -11,6 +11,17 @@ import { type HubOptions, resolveHubOptions } from './options.js'
 import { assertValidTopics } from './topic.js'
 import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
 
+function matchesByRule(subscriber: Subscriber, event: HubEvent): boolean {
+  const matches = subscriber.matchesTopic
+  if (matches === undefined) return false
+  try {
+    return event.topics.some((topic) => matches(topic))
+  } catch {
+    // A rule that throws matches nothing, rather than breaking the publish for everyone.
+    return false
+  }
+}
+
 /** What {@link Hub.publish} takes beside the topics. */
 export type PublishEvent = Omit<SseEvent, 'comment'> & { private?: boolean }
 
@@ -42,6 +53,8 @@ export interface Hub {
   ): Promise<Subscription>
   /** Subscribers now connected. */
   readonly subscriberCount: number
+  /** The id of the newest event published, if any. */
+  readonly lastEventId: string | undefined
   /** The kept events, oldest first (for diagnostics and tests). */
   history(): readonly HubEvent[]
   /** Refuses further publishes and drops every subscriber; idempotent. */
@@ -72,8 +85,11 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   const generateId = resolved.generateId ?? createEventIdGenerator()
   const history = new History(resolved.historySize, resolved.historyBytes)
   const subscribersByTopic = new Map<string, Set<Subscriber>>()
+  // Subscribers by rule cannot be indexed by topic: each event asks every one of them.
+  const ruleSubscribers = new Set<Subscriber>()
   let subscriberCount = 0
   let nextSeq = 1
+  let lastEventId: string | undefined
   let closed = false
 
   const offer = (subscriber: Subscriber, event: HubEvent): void => {
@@ -86,7 +102,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   }
 
   const dispatch = (event: HubEvent): void => {
-    if (event.topics.length === 1) {
+    if (event.topics.length === 1 && ruleSubscribers.size === 0) {
       const subscribers = subscribersByTopic.get(event.topics[0] as string)
       if (subscribers !== undefined) for (const subscriber of subscribers) offer(subscriber, event)
       return
@@ -101,6 +117,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
         reached.add(subscriber)
         offer(subscriber, event)
       }
+    }
+    for (const subscriber of ruleSubscribers) {
+      if (!reached.has(subscriber) && matchesByRule(subscriber, event)) offer(subscriber, event)
     }
   }
 
@@ -127,6 +146,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     nextSeq += events.length
     return events.map((event) => {
       history.append(event)
+      lastEventId = event.id
       dispatch(event)
       return { id: event.id }
     })
@@ -137,8 +157,12 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     options: { lastEventId?: string | undefined } = {},
   ): Promise<Subscription> => {
     if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
-    assertValidTopics(subscriber.topics)
+    if (subscriber.matchesTopic === undefined || subscriber.topics.length > 0) {
+      assertValidTopics(subscriber.topics)
+    }
     const topics = new Set(subscriber.topics)
+    const wanted = (event: HubEvent) =>
+      event.topics.some((topic) => topics.has(topic)) || matchesByRule(subscriber, event)
     let replayed = 0
     // Replay and registration happen in one synchronous step, so no live event can fall
     // between the last replayed event and the first live one.
@@ -146,7 +170,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       const read = history.readAfter(options.lastEventId)
       if (!read.found) subscriber.onHistoryGap?.(options.lastEventId)
       for (const event of read.events) {
-        if (!event.topics.some((topic) => topics.has(topic))) continue
+        if (!wanted(event)) continue
         offer(subscriber, event)
         replayed++
       }
@@ -156,6 +180,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
       else subscribers.add(subscriber)
     }
+    if (subscriber.matchesTopic !== undefined) ruleSubscribers.add(subscriber)
     subscriberCount++
     let active = true
     return {
@@ -169,6 +194,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
           subscribers?.delete(subscriber)
           if (subscribers?.size === 0) subscribersByTopic.delete(topic)
         }
+        ruleSubscribers.delete(subscriber)
       },
     }
   }
@@ -185,10 +211,14 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     get subscriberCount() {
       return subscriberCount
     },
+    get lastEventId() {
+      return lastEventId
+    },
     history: () => history.all(),
     close() {
       closed = true
       subscribersByTopic.clear()
+      ruleSubscribers.clear()
       subscriberCount = 0
     },
   }

@@ -40,8 +40,13 @@ export interface PublishedEvent {
  * `deliver` must not throw and should be cheap: it is called on the publish path, once per event.
  */
 export interface Subscriber {
-  /** Exact topic names this subscriber receives. */
+  /** Exact topic names this subscriber receives (looked up in an index: the cheap way). */
   readonly topics: readonly string[]
+  /**
+   * Further topics it receives, by rule (a Mercure URI template, `*`): asked for every event's
+   * topics, so it should be cheap. A subscriber with no `topics` must have one.
+   */
+  matchesTopic?: (topic: string) => boolean
   /**
    * Whether the subscriber may receive a private event; absent: never. Public events go to every
    * subscriber of their topics.
