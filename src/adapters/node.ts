@@ -161,7 +161,9 @@ function nodeSink(res: ServerResponse): Sink {
       if (!res.writableEnded) res.end()
     },
     onClose(listener) {
-      res.once('close', listener)
+      // The client may have gone while the subscription was being made.
+      if (res.closed || res.destroyed) queueMicrotask(listener)
+      else res.once('close', listener)
     },
   }
 }

@@ -8,7 +8,7 @@ export const MAX_TOPIC_LENGTH = 2048
 
 // C0, DEL and C1: a topic is echoed into logs, URLs and headers, where they do harm (Mercure
 // forbids the same set).
-function hasControlCharacter(text: string): boolean {
+export function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true

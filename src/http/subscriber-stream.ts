@@ -1,0 +1,89 @@
+/**
+ * An event stream for one subscriber: subscribe first, then open the stream on the response.
+ */
+import type { Hub } from '../hub/hub.js'
+import type { Subscriber } from '../hub/types.js'
+import type { Logger } from '../logger.js'
+import { encodeEvent } from '../protocol/encode.js'
+import type { Heartbeat } from '../stream/heartbeat.js'
+import type { Sink } from '../stream/sink.js'
+import { SseStream } from '../stream/sse-stream.js'
+
+/** What opening a subscriber's stream needs from the app. */
+export interface StreamContext {
+  readonly hub: Hub
+  readonly heartbeat: Heartbeat | null
+  readonly openStreams: Set<SseStream>
+  readonly retryMs: number | null
+  readonly maxBufferedBytes: number | null
+  readonly logger: Logger
+  /** Counts streams closed for exceeding the unsent-bytes cap. */
+  onOverflow(): void
+}
+
+/** A subscription made before the response is sent; its events wait for the stream. */
+export interface PendingStream {
+  /** Whether the `lastEventId` asked for was not in the history (all kept events came instead). */
+  readonly historyGap: boolean
+  /**
+   * Opens the stream on `sink`: the `retry:` hint, `preface`, the events delivered so far, then
+   * live events. Closing the stream ends the subscription.
+   */
+  start(sink: Sink, preface?: Uint8Array): SseStream
+}
+
+/** Who subscribes, without where its events go (the stream decides that). */
+export type SubscriberSpec = Omit<Subscriber, 'deliver' | 'onHistoryGap'>
+
+/**
+ * Subscribes `spec` to the hub, replaying after `lastEventId`.
+ *
+ * Subscribing before the response starts lets the response headers say what the subscription
+ * found (Mercure's `Last-Event-ID` response header), with no event lost in between.
+ *
+ * @throws {SseError} as {@link Hub.subscribe}, before anything is sent.
+ */
+export async function subscribeStream(
+  context: StreamContext,
+  spec: SubscriberSpec,
+  lastEventId: string | undefined,
+): Promise<PendingStream> {
+  let stream: SseStream | undefined
+  let pending: Uint8Array[] | undefined = []
+  let historyGap = false
+  const subscription = await context.hub.subscribe(
+    {
+      ...spec,
+      deliver: (event) => {
+        if (pending !== undefined) pending.push(event.bytes)
+        else stream?.writeBytes(event.bytes)
+      },
+      onHistoryGap: () => {
+        historyGap = true
+      },
+    },
+    { lastEventId },
+  )
+  return {
+    historyGap,
+    start(sink, preface) {
+      const opened = new SseStream(sink, { maxBufferedBytes: context.maxBufferedBytes })
+      context.openStreams.add(opened)
+      opened.onClose((reason) => {
+        context.openStreams.delete(opened)
+        subscription.unsubscribe()
+        if (reason === 'overflow') context.onOverflow()
+      })
+      const first: Uint8Array[] = []
+      if (context.retryMs !== null) first.push(encodeEvent({ retry: context.retryMs }))
+      if (preface !== undefined) first.push(preface)
+      first.push(...(pending ?? []))
+      pending = undefined
+      stream = opened
+      // A replay goes out in one write, not one per event.
+      if (first.length > 0) opened.writeBytes(Buffer.concat(first))
+      context.heartbeat?.add(opened)
+      return opened
+    },
+  }
+}

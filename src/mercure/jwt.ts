@@ -1,0 +1,125 @@
+/**
+ * Verifying the JWS a Mercure publisher or subscriber presents, and reading its `mercure` claim.
+ */
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
+import { errors, jwtVerify } from 'jose'
+import { SseError } from '../errors.js'
+
+/** Signature algorithms accepted for a key; `none` is never one of them. */
+export const JWT_ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const
+
+/** One of {@link JWT_ALGORITHMS}. */
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
+
+/** The `mercure` claim of a verified token. */
+export interface MercureClaim {
+  /** Topic selectors the bearer may publish to; absent: none. */
+  readonly publish: readonly string[] | undefined
+  /** Topic selectors of the private updates the bearer may receive; absent: none. */
+  readonly subscribe: readonly string[] | undefined
+  /** User data, attached to the bearer's subscriptions (JSON). */
+  readonly payload: unknown
+}
+
+/** A token that passed verification. */
+export interface VerifiedToken {
+  readonly mercure: MercureClaim
+  /** When it expires (ms since the epoch), from `exp`; absent: never. */
+  readonly expiresAt: number | undefined
+}
+
+/** Checks tokens against one key and algorithm. */
+export interface JwtVerifier {
+  /** @throws {SseError} `ERR_SSE_UNAUTHORIZED` with why the token is refused. */
+  verify(token: string): Promise<VerifiedToken>
+}
+
+/**
+ * A verifier for `key`: the shared secret for HMAC (`HS*`), else a PEM public key or certificate.
+ *
+ * @throws {TypeError} for an unknown algorithm or a key that is not one for it, at once, so a
+ *   misconfigured server fails at start rather than on the first request.
+ */
+export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
+  if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    throw new TypeError(
+      `the JWT algorithm must be one of ${JWT_ALGORITHMS.join(', ')}, got ${JSON.stringify(algorithm)}`,
+    )
+  }
+  if (key.length === 0) throw new TypeError('a JWT key must not be empty')
+  const keyObject = importKey(key, algorithm)
+  const algorithms = [algorithm]
+  return {
+    async verify(token) {
+      let payload: Record<string, unknown>
+      try {
+        ;({ payload } = await jwtVerify(token, keyObject, { algorithms }))
+      } catch (error) {
+        throw new SseError('ERR_SSE_UNAUTHORIZED', refusal(error, algorithm), { cause: error })
+      }
+      return {
+        mercure: mercureClaim(payload.mercure),
+        expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+      }
+    },
+  }
+}
+
+function importKey(key: string, algorithm: string): KeyObject {
+  if (algorithm.startsWith('HS')) return createSecretKey(Buffer.from(key, 'utf8'))
+  try {
+    return createPublicKey(key)
+  } catch (error) {
+    throw new TypeError(
+      `a ${algorithm} JWT key must be a PEM public key or certificate: ${(error as Error).message}`,
+    )
+  }
+}
+
+function refusal(error: unknown, algorithm: string): string {
+  if (error instanceof errors.JWTExpired) return 'the JWS has expired'
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return `the JWS must be signed with ${algorithm}`
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return 'the JWS signature does not match the key'
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) return `the JWS ${error.message}`
+  return 'the JWS is malformed or not a signed JWT'
+}
+
+function mercureClaim(claim: unknown): MercureClaim {
+  if (claim === undefined) return { publish: undefined, subscribe: undefined, payload: undefined }
+  if (typeof claim !== 'object' || claim === null || Array.isArray(claim)) {
+    throw new SseError('ERR_SSE_UNAUTHORIZED', 'the JWS `mercure` claim must be an object')
+  }
+  const { publish, subscribe, payload } = claim as Record<string, unknown>
+  return {
+    publish: selectors(publish, 'publish'),
+    subscribe: selectors(subscribe, 'subscribe'),
+    payload,
+  }
+}
+
+function selectors(value: unknown, name: string): string[] | undefined {
+  if (value === undefined) return undefined
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value
+  throw new SseError(
+    'ERR_SSE_UNAUTHORIZED',
+    `the JWS claim \`mercure.${name}\` must be an array of topic selectors`,
+  )
+}
