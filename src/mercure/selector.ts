@@ -1,27 +1,23 @@
 /**
  * Mercure topic selectors: `*`, an exact topic, or an RFC 6570 URI template a topic must match.
  */
-import { UriTemplateMatcher } from 'uri-template-matcher'
+import { type CompiledTemplate, compileUriTemplate } from './uri-template.js'
 
 /**
  * Templates are parsed once and kept; a bound keeps a flood of distinct selectors from growing
  * the cache for ever (past it, the cache starts over).
  */
 const MAX_CACHED_TEMPLATES = 10_000
-const templates = new Map<string, UriTemplateMatcher | null>()
+const templates = new Map<string, CompiledTemplate | null>()
 
-function compiledTemplate(selector: string): UriTemplateMatcher | null {
-  let matcher = templates.get(selector)
-  if (matcher !== undefined) return matcher
-  try {
-    matcher = new UriTemplateMatcher()
-    matcher.add(selector)
-  } catch {
-    matcher = null // not a valid URI template: it can only match itself
-  }
+function compiledTemplate(selector: string): CompiledTemplate | null {
+  let compiled = templates.get(selector)
+  if (compiled !== undefined) return compiled
+  // null: not a valid URI template, so it can only match itself.
+  compiled = compileUriTemplate(selector)
   if (templates.size >= MAX_CACHED_TEMPLATES) templates.clear()
-  templates.set(selector, matcher)
-  return matcher
+  templates.set(selector, compiled)
+  return compiled
 }
 
 /**
@@ -38,12 +34,7 @@ export function matchesSelector(selector: string, topic: string): boolean {
   if (selector === '*' || selector === topic) return true
   // A template without an expression is a plain URI: step 2 has already compared it.
   if (!isTemplate(selector)) return false
-  const matcher = compiledTemplate(selector)
-  try {
-    return matcher?.match(topic) != null
-  } catch {
-    return false
-  }
+  return compiledTemplate(selector)?.test(topic) ?? false
 }
 
 /** Whether any topic matches any selector. */
