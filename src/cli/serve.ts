@@ -6,11 +6,13 @@ import { listen } from '../adapters/node.js'
 import { createHubApp } from '../http/app.js'
 import { createHub } from '../hub/hub.js'
 import { createJsonLogger } from '../logger.js'
+import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { integerFlag, UsageError, usageErrors } from './usage-error.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
-Runs the hub: GET /events (the clock topic by default), POST /publish, GET /healthz, GET /.
+Runs the hub: GET /events (the clock topic by default), POST /publish, GET /healthz, GET /,
+and the Mercure endpoint /.well-known/mercure.
 
 Options:
   --port <n>                 TCP port (env PORT; default 3000)
@@ -25,7 +27,8 @@ Options:
                              default: none, publishing is open)
   --no-clock                 do not publish the clock topic
   -h, --help                 this help
-`
+
+${MERCURE_HELP}`
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -39,6 +42,7 @@ const OPTIONS = {
   'publish-key': { type: 'string' },
   'no-clock': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...MERCURE_FLAGS,
 } as const
 
 const INT_MAX = Number.MAX_SAFE_INTEGER
@@ -59,6 +63,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
   const publishKey = values['publish-key'] ?? env.SSEHUB_PUBLISH_KEY
   if (publishKey === '') throw new UsageError('--publish-key must not be empty')
+  const mercure = mercureOptionsFrom(values, env)
   const logger = createJsonLogger((line) => process.stderr.write(line))
   const hub = createHub({
     historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
@@ -76,6 +81,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     corsOrigins,
     publishKey: publishKey ?? null,
     clockIntervalMs: values['no-clock'] ? null : undefined,
+    mercure,
     logger,
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })
@@ -83,6 +89,9 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     logger.warn(
       'publishing is open: anyone who reaches this server can POST /publish; set --publish-key or SSEHUB_PUBLISH_KEY',
     )
+  }
+  if (mercure !== null && (mercure.publisherJwtKey ?? mercure.jwtKey) === undefined) {
+    logger.info('Mercure publishing is off: set --jwt-key or --publisher-jwt-key to turn it on')
   }
   logger.info('listening', { url: running.url, pid: process.pid })
   let stopping = false

@@ -8,6 +8,8 @@ import { startClock } from '../hub/clock.js'
 import { createHub, type Hub } from '../hub/hub.js'
 import type { PublishedEvent } from '../hub/types.js'
 import { silentLogger } from '../logger.js'
+import { createMercureEndpoint, MERCURE_PATH, SUBSCRIPTIONS_PATH } from '../mercure/endpoint.js'
+import { resolveMercureOptions } from '../mercure/options.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { Heartbeat } from '../stream/heartbeat.js'
 import type { SseStream } from '../stream/sse-stream.js'
@@ -44,7 +46,8 @@ export interface HubApp {
 const DEMO_PAGE_URL = new URL('../../demo/index.html', import.meta.url)
 
 /**
- * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz`, `GET /`.
+ * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz`, `GET /`, and
+ * the Mercure endpoint `/.well-known/mercure` (subscribe, publish, subscriptions API).
  *
  * @throws {TypeError} for a bad option, naming it.
  * @example
@@ -53,6 +56,7 @@ const DEMO_PAGE_URL = new URL('../../demo/index.html', import.meta.url)
  */
 export function createHubApp(options: HubAppOptions = {}): HubApp {
   const resolved = resolveHubAppOptions(options)
+  const mercureOptions = options.mercure === null ? null : resolveMercureOptions(options.mercure)
   const logger = options.logger ?? silentLogger
   const hub = options.hub ?? createHub({ logger })
   const demoPage =
@@ -67,11 +71,10 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   let overflows = 0
   const startedAt = Date.now()
 
-  const eventsContext = {
+  const streamContext = {
     hub,
     heartbeat,
     openStreams,
-    defaultTopic: resolved.clockTopic,
     retryMs: resolved.retryMs,
     maxBufferedBytes: resolved.maxBufferedBytes,
     logger,
@@ -82,6 +85,17 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       })
     },
   }
+  const eventsContext = { ...streamContext, defaultTopic: resolved.clockTopic }
+  const mercure =
+    mercureOptions === null
+      ? null
+      : createMercureEndpoint(mercureOptions, {
+          ...streamContext,
+          maxPublishBytes: resolved.maxPublishBytes,
+          corsOrigins: resolved.corsOrigins,
+        })
+  const discoveryLink =
+    mercureOptions?.discoveryUrl == null ? null : `<${mercureOptions.discoveryUrl}>; rel="mercure"`
 
   const authorizePublish = (request: HubRequest): void => {
     if (publishKey === null) return
@@ -125,10 +139,17 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     ['/healthz', { GET: health }],
     ['/', { GET: page }],
   ])
+  if (mercure !== null) {
+    routes.set(MERCURE_PATH, { GET: mercure.subscribe, POST: mercure.publish })
+    routes.set(SUBSCRIPTIONS_PATH, { GET: mercure.subscriptions })
+  }
 
   const route = async (request: HubRequest): Promise<HubResponse> => {
     const path = request.url.pathname
-    const handlers = routes.get(path)
+    // One handler answers for every subscription resource below the collection.
+    const handlers = routes.get(
+      path.startsWith(`${SUBSCRIPTIONS_PATH}/`) ? SUBSCRIPTIONS_PATH : path,
+    )
     if (handlers === undefined) throw new SseError('ERR_SSE_NOT_FOUND', `no route for ${path}`)
     if (request.method === 'OPTIONS') return { status: 204, headers: preflightHeaders(), body: '' }
     const handler = handlers[request.method]
@@ -151,6 +172,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
         response = errorResponse(error)
       }
       Object.assign(response.headers, cors)
+      if (discoveryLink !== null) response.headers.link = discoveryLink
       return response
     },
     stats: () => ({ streams: openStreams.size, overflows }),

@@ -4,6 +4,7 @@
 import type { Hub } from '../hub/hub.js'
 import { nonNegativeInteger } from '../hub/options.js'
 import type { Logger } from '../logger.js'
+import type { MercureOptions } from '../mercure/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../stream/sse-stream.js'
 import type { CorsOrigins } from './cors.js'
@@ -43,6 +44,8 @@ export interface HubAppOptions {
   demoPage?: string | null | undefined
   /** Where the server logs. @defaultValue silent */
   logger?: Logger | undefined
+  /** The Mercure endpoint's options; `null`: no Mercure endpoint. @defaultValue all defaults */
+  mercure?: MercureOptions | null | undefined
 }
 
 /** {@link HubAppOptions} with defaults filled in (the hub and page are left to the app). */

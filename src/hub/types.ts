@@ -46,7 +46,7 @@ export interface Subscriber {
    * Further topics it receives, by rule (a Mercure URI template, `*`): asked for every event's
    * topics, so it should be cheap. A subscriber with no `topics` must have one.
    */
-  matchesTopic?: (topic: string) => boolean
+  matchesTopic?: ((topic: string) => boolean) | undefined
   /**
    * Whether the subscriber may receive a private event; absent: never. Public events go to every
    * subscriber of their topics.

@@ -1,0 +1,82 @@
+/**
+ * `ssehub serve`'s Mercure flags, named as close to the Mercure hub's settings as flags allow.
+ */
+import type { MercureOptions } from '../mercure/options.js'
+import { UsageError } from './usage-error.js'
+
+/** The help lines of the Mercure flags. */
+export const MERCURE_HELP = `Mercure (/.well-known/mercure):
+  --jwt-key <key>            key of publishers' and subscribers' JWS: an HS* secret, or a PEM
+                             public key for RS*/PS*/ES*/EdDSA (env SSEHUB_JWT_KEY)
+  --publisher-jwt-key <key>  publishers' key alone (env SSEHUB_PUBLISHER_JWT_KEY)
+  --subscriber-jwt-key <key> subscribers' key alone (env SSEHUB_SUBSCRIBER_JWT_KEY)
+  --jwt-alg <alg>            algorithm of the keys: HS256 (default), RS256, ES256… (env SSEHUB_JWT_ALG)
+  --publisher-jwt-alg <alg>  algorithm of the publishers' key alone
+  --subscriber-jwt-alg <alg> algorithm of the subscribers' key alone
+  --anonymous                let subscribers without a JWS in, to public updates (env
+                             SSEHUB_ANONYMOUS=1; default: on without a subscriber key, else off)
+  --subscriptions            publish subscription events, serve the subscriptions API
+  --cookie-name <name>       cookie holding a browser's JWS (default mercureAuthorization)
+  --discovery-url <url>      add Link: <url>; rel="mercure" to every response
+  --no-mercure               no Mercure endpoint
+`
+
+/** The flags, for `parseArgs`. */
+export const MERCURE_FLAGS = {
+  'jwt-key': { type: 'string' },
+  'publisher-jwt-key': { type: 'string' },
+  'subscriber-jwt-key': { type: 'string' },
+  'jwt-alg': { type: 'string' },
+  'publisher-jwt-alg': { type: 'string' },
+  'subscriber-jwt-alg': { type: 'string' },
+  anonymous: { type: 'boolean' },
+  subscriptions: { type: 'boolean' },
+  'cookie-name': { type: 'string' },
+  'discovery-url': { type: 'string' },
+  'no-mercure': { type: 'boolean' },
+} as const
+
+type Values = {
+  [K in keyof typeof MERCURE_FLAGS]?: (typeof MERCURE_FLAGS)[K] extends { type: 'boolean' }
+    ? boolean
+    : string
+}
+
+/**
+ * The Mercure options from flags, then environment variables.
+ *
+ * @throws {UsageError} for an empty key or a bad `SSEHUB_ANONYMOUS`.
+ */
+export function mercureOptionsFrom(values: Values, env: NodeJS.ProcessEnv): MercureOptions | null {
+  if (values['no-mercure']) return null
+  const key = (flag: string, value: string | undefined) => {
+    if (value === '') throw new UsageError(`--${flag} must not be empty`)
+    return value
+  }
+  return {
+    jwtKey: key('jwt-key', values['jwt-key'] ?? env.SSEHUB_JWT_KEY),
+    publisherJwtKey: key(
+      'publisher-jwt-key',
+      values['publisher-jwt-key'] ?? env.SSEHUB_PUBLISHER_JWT_KEY,
+    ),
+    subscriberJwtKey: key(
+      'subscriber-jwt-key',
+      values['subscriber-jwt-key'] ?? env.SSEHUB_SUBSCRIBER_JWT_KEY,
+    ),
+    jwtAlgorithm: values['jwt-alg'] ?? env.SSEHUB_JWT_ALG,
+    publisherJwtAlgorithm: values['publisher-jwt-alg'],
+    subscriberJwtAlgorithm: values['subscriber-jwt-alg'],
+    anonymous:
+      values.anonymous === true ? true : booleanEnv('SSEHUB_ANONYMOUS', env.SSEHUB_ANONYMOUS),
+    subscriptions: values.subscriptions,
+    cookieName: values['cookie-name'],
+    discoveryUrl: values['discovery-url'],
+  }
+}
+
+function booleanEnv(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true
+  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false
+  throw new UsageError(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,218 @@
+/**
+ * The Mercure endpoint, `/.well-known/mercure`: subscribe, publish, and the subscriptions API.
+ */
+import { randomUUID } from 'node:crypto'
+import { SseError } from '../errors.js'
+import { jsonResponse, textResponse } from '../http/responses.js'
+import { type StreamContext, subscribeStream } from '../http/subscriber-stream.js'
+import type { HubBodyResponse, HubRequest, HubStreamResponse } from '../http/types.js'
+import { assertValidTopics } from '../hub/topic.js'
+import type { HubEvent } from '../hub/types.js'
+import { eventStreamHeaders } from '../stream/headers.js'
+import { presentedToken } from './credentials.js'
+import type { JwtVerifier, VerifiedToken } from './jwt.js'
+import type { ResolvedMercureOptions } from './options.js'
+import { parseMercureForm } from './publish-form.js'
+import { anyMatches, matchesSelector, splitSelectors } from './selector.js'
+import { SUBSCRIPTIONS_PATH, SubscriptionRegistry } from './subscriptions.js'
+
+/** The path of the Mercure hub, fixed by the draft ("Discovery"). */
+export const MERCURE_PATH = '/.well-known/mercure'
+
+/** The reserved `Last-Event-ID` value asking for every kept event. */
+const EARLIEST = 'earliest'
+
+/** What the endpoint needs from the app beside its options. */
+export interface MercureContext extends StreamContext {
+  /** Largest publish body. */
+  readonly maxPublishBytes: number
+  /** Origins allowed to publish with a cookie (CSRF), besides the hub's own. */
+  readonly corsOrigins: '*' | readonly string[]
+}
+
+/** The endpoint's handlers. */
+export interface MercureEndpoint {
+  subscribe(request: HubRequest): Promise<HubStreamResponse>
+  publish(request: HubRequest): Promise<HubBodyResponse>
+  /** `GET /.well-known/mercure/subscriptions[/{topic}[/{subscriber}]]`. */
+  subscriptions(request: HubRequest): Promise<HubBodyResponse>
+}
+
+/** Creates the Mercure endpoint over the app's hub. */
+export function createMercureEndpoint(
+  options: ResolvedMercureOptions,
+  context: MercureContext,
+): MercureEndpoint {
+  const registry = options.subscriptions
+    ? new SubscriptionRegistry(context.hub, context.logger)
+    : null
+
+  /** The request's token verified, or `undefined` when it presents none. */
+  const verifiedToken = async (
+    request: HubRequest,
+    verifier: JwtVerifier | null,
+    role: 'publisher' | 'subscriber',
+  ): Promise<{ token: VerifiedToken; fromCookie: boolean } | undefined> => {
+    const presented = presentedToken(request, options.cookieName)
+    if (presented === undefined) return undefined
+    if (verifier === null) {
+      throw new SseError(
+        'ERR_SSE_UNAUTHORIZED',
+        `this hub has no ${role} JWT key, so it cannot check the JWS presented`,
+      )
+    }
+    return {
+      token: await verifier.verify(presented.token),
+      fromCookie: presented.from === 'cookie',
+    }
+  }
+
+  const subscribe = async (request: HubRequest): Promise<HubStreamResponse> => {
+    const selectors = request.url.searchParams.getAll('topic')
+    if (selectors.length === 0) {
+      throw new SseError('ERR_SSE_BAD_REQUEST', 'at least one `topic` query parameter is required')
+    }
+    assertValidTopics(selectors)
+    const verified = await verifiedToken(request, options.subscriber, 'subscriber')
+    if (verified === undefined && !options.anonymous) {
+      throw new SseError(
+        'ERR_SSE_UNAUTHORIZED',
+        'subscribing needs a JWS: an `Authorization: Bearer` header, an `authorization` query parameter or a cookie',
+      )
+    }
+    const allowed = verified?.token.mercure.subscribe ?? []
+    // "To receive updates marked as `private`, a subscriber MUST prove that it is authorized for
+    // at least one of the topics of this update" (draft, "Subscribers").
+    const canReceivePrivate = (event: HubEvent) => anyMatches(allowed, event.topics)
+    // "If both the `Last-Event-ID` HTTP header and the `lastEventID` query parameter are present,
+    // the HTTP header MUST take precedence" (draft, "Reconciliation").
+    const lastEventId =
+      request.header('last-event-id') ?? request.url.searchParams.get('lastEventID') ?? undefined
+    const pending = await subscribeStream(
+      context,
+      { ...splitSelectors(selectors), canReceivePrivate },
+      lastEventId,
+    )
+    const headers = eventStreamHeaders(request.httpVersionMajor)
+    if (lastEventId !== undefined) {
+      // "The value of the `Last-Event-ID` response header MUST be the ID of the event preceding
+      // the first one sent to the subscriber, or the reserved value `earliest` if there is no
+      // preceding event" (draft, "Reconciliation").
+      headers['last-event-id'] = pending.historyGap ? EARLIEST : lastEventId
+    }
+    if (request.url.searchParams.has('authorization'))
+      headers['cache-control'] = 'private, no-cache'
+    return {
+      status: 200,
+      headers,
+      start(sink) {
+        const stream = pending.start(sink)
+        const subscriberId = `urn:uuid:${randomUUID()}`
+        if (registry !== null && !stream.closed) {
+          registry.add(subscriberId, selectors, verified?.token.mercure.payload)
+          stream.onClose(() => registry.remove(subscriberId))
+        }
+        // "If the presented JWS contains an expiration time in the standard `exp` claim […],
+        // the connection MUST be closed by the hub at that time" (draft, "Subscribers").
+        const expiresAt = verified?.token.expiresAt
+        if (expiresAt !== undefined) {
+          const timer = setTimeout(
+            () => stream.close('server'),
+            Math.max(0, expiresAt - Date.now()),
+          )
+          timer.unref?.()
+          stream.onClose(() => clearTimeout(timer))
+        }
+      },
+    }
+  }
+
+  const publish = async (request: HubRequest): Promise<HubBodyResponse> => {
+    const verified = await verifiedToken(request, options.publisher, 'publisher')
+    if (verified === undefined) {
+      throw new SseError(
+        'ERR_SSE_UNAUTHORIZED',
+        options.publisher === null
+          ? 'publishing through Mercure needs a publisher JWT key on the hub (--jwt-key or --publisher-jwt-key)'
+          : 'publishing needs a JWS: an `Authorization: Bearer` header, an `authorization` query parameter or a cookie',
+      )
+    }
+    if (verified.fromCookie) assertSameOrigin(request, context.corsOrigins)
+    const body = await request.body(context.maxPublishBytes)
+    const input = parseMercureForm(request.header('content-type'), body)
+    // "If mercure.publish is not defined, or contains an empty array, then the publisher MUST
+    // NOT be authorized to dispatch any update. Otherwise, the hub MUST check that every topics
+    // of the update to dispatch matches at least one of the topic selectors contained in
+    // mercure.publish" (draft, "Publishers").
+    const allowed = verified.token.mercure.publish ?? []
+    const refused = input.topics.filter((t) => !allowed.some((s) => matchesSelector(s, t)))
+    if (refused.length > 0) {
+      throw new SseError(
+        'ERR_SSE_FORBIDDEN',
+        `the JWS claim mercure.publish does not allow publishing to ${refused.map((t) => JSON.stringify(t)).join(', ')}`,
+      )
+    }
+    const { id } = await context.hub.publish(input.topics, input)
+    return textResponse(200, id)
+  }
+
+  const subscriptions = async (request: HubRequest): Promise<HubBodyResponse> => {
+    if (registry === null) {
+      throw new SseError(
+        'ERR_SSE_NOT_FOUND',
+        'the subscriptions API is off on this hub (turn it on with --subscriptions)',
+      )
+    }
+    const path = request.url.pathname
+    const verified = await verifiedToken(request, options.subscriber, 'subscriber')
+    if (verified === undefined) {
+      throw new SseError('ERR_SSE_UNAUTHORIZED', 'the subscriptions API needs a subscriber JWS')
+    }
+    // "The requested URL MUST match at least one of the topic selectors provided in the
+    // mercure.subscribe key of the JWS" (draft, "Subscription API").
+    if (!anyMatches(verified.token.mercure.subscribe ?? [], [path])) {
+      throw new SseError(
+        'ERR_SSE_FORBIDDEN',
+        `the JWS claim mercure.subscribe does not allow reading ${path}`,
+      )
+    }
+    return jsonResponse(200, registry.resource(path), {
+      'content-type': 'application/ld+json; charset=utf-8',
+    })
+  }
+
+  return { subscribe, publish, subscriptions }
+}
+
+/**
+ * A publish authorized by a cookie must come from an allowed page: the draft ("Security
+ * Considerations") says the hub "MUST mitigate" CSRF and "SHOULD use the `Origin` and `Referer`
+ * HTTP headers […] If none of these headers are available, the hub SHOULD discard the request".
+ */
+function assertSameOrigin(request: HubRequest, corsOrigins: '*' | readonly string[]): void {
+  const origin = request.header('origin') ?? refererOrigin(request.header('referer'))
+  if (origin === undefined) {
+    throw new SseError(
+      'ERR_SSE_FORBIDDEN',
+      'a publish authorized by a cookie needs an Origin or Referer header',
+    )
+  }
+  const host = request.header('host')
+  const own = host === undefined ? [] : [`http://${host}`, `https://${host}`]
+  if (own.includes(origin) || (corsOrigins !== '*' && corsOrigins.includes(origin))) return
+  throw new SseError(
+    'ERR_SSE_FORBIDDEN',
+    `a publish authorized by a cookie is refused from origin ${origin} (allow it with --cors-origins)`,
+  )
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (referer === undefined) return undefined
+  try {
+    return new URL(referer).origin
+  } catch {
+    return undefined
+  }
+}
+
+export { SUBSCRIPTIONS_PATH }
