@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
 import {
   CLI_PATH,
   type ServerProcess,
@@ -10,26 +11,7 @@ import {
 } from '../helpers/server.js'
 import { openRawStream } from '../helpers/sse-reader.js'
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the built CLI to completion. */
-async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c) => {
-    stdout += c
-  })
-  child.stderr.on('data', (c) => {
-    stderr += c
-  })
-  const [code] = await once(child, 'close')
-  return { code: code as number | null, stdout, stderr }
-}
+const run = runCli
 
 let server: TestServer | undefined
 let processes: ServerProcess[] = []

@@ -86,7 +86,7 @@ describe('Mercure subscribe: topic selectors', () => {
     expect((await both.waitForEvents(2)).map((e) => e.data)).toEqual(['update', 'second'])
   })
 
-  it('streams text/event-stream with the update's type, id, retry and data on the wire', async () => {
+  it('streams text/event-stream with the update type, id, retry and data on the wire', async () => {
     const stream = await openRawStream(mercureUrl(server.url, ['t']))
     closers.push(stream)
     expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
