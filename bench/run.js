@@ -35,6 +35,7 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     subscribers: { type: 'string' },
     events: { type: 'string' },
+    profile: { type: 'boolean' },
   },
 })
 const plan = values.full
@@ -62,6 +63,15 @@ const cleanup = () => {
 }
 process.on('exit', cleanup)
 process.on('SIGINT', () => process.exit(130))
+
+/** Node flags writing a V8 CPU profile of one server to bench/results/profiles/. */
+function profileFlags(name) {
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${join(here, 'results', 'profiles')}`,
+    `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+  ]
+}
 
 function buildClient() {
   const binary = join(here, 'results', 'load-client')
@@ -163,7 +173,7 @@ async function publishAll(port, server, count) {
 async function runOne(binary, name, { subscribers, events }) {
   const server = SERVERS[name]
   const port = await freePort()
-  const child = server.start(port)
+  const child = server.start(port, values.profile ? profileFlags(name) : [])
   children.add(child)
   child.stderr?.resume()
   child.stdout?.resume()
@@ -190,8 +200,11 @@ async function runOne(binary, name, { subscribers, events }) {
   const clientAfter = procStat(client.child.pid)
   const latency = await client.ask('report')
   client.child.kill('SIGKILL')
-  child.kill('SIGKILL')
+  // SIGTERM lets a profiled Node server write its profile on the way out.
+  child.kill(values.profile ? 'SIGTERM' : 'SIGKILL')
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
   await once(child, 'exit')
+  clearTimeout(killer)
   return {
     server: name,
     subscribers,

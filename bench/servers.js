@@ -19,8 +19,9 @@ const publishInQuery = (topic, data) => ({
 /** Each server: how to start it, and the publish request for one event. */
 export const SERVERS = {
   ssehub: {
-    start: (port) =>
+    start: (port, nodeFlags = []) =>
       spawn(process.execPath, [
+        ...nodeFlags,
         join(root, 'dist/cli/main.js'),
         'serve',
         '--port',
@@ -41,8 +42,12 @@ export const SERVERS = {
     }),
   },
   seed: {
-    start: (port) =>
-      spawn(process.execPath, [join(root, 'bench/peers/seed-style.js'), String(port)]),
+    start: (port, nodeFlags = []) =>
+      spawn(process.execPath, [
+        ...nodeFlags,
+        join(root, 'bench/peers/seed-style.js'),
+        String(port),
+      ]),
     publish: publishInQuery,
   },
   'better-sse': {
