@@ -36,13 +36,16 @@ const { values } = parseArgs({
   },
 })
 
-/** Fixed-rate phase: the same deliveries per second at every size (events/s = this / streams). */
-const FIXED_DELIVERIES_PER_SECOND = 100_000
+/**
+ * Fixed-rate phase: about the same deliveries per second at every size (events/s = this /
+ * streams), low enough that no server saturates the 2 cores it shares with the load client.
+ */
+const FIXED_DELIVERIES_PER_SECOND = 30_000
 const FIXED_SECONDS = 5
 const broadcastAt = (subscribers, events) => ({
   subscribers,
   events,
-  rate: FIXED_DELIVERIES_PER_SECOND / subscribers,
+  rate: Math.max(1, Math.round(FIXED_DELIVERIES_PER_SECOND / subscribers)),
   seconds: FIXED_SECONDS,
 })
 
