@@ -11,10 +11,8 @@ const nowUs = () => BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.
 export function createPublisher(port, server) {
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
   let seq = 0
-  const publish = (topic) =>
+  const send = (path, headers, body, retried = false) =>
     new Promise((resolve, reject) => {
-      seq++
-      const { path, headers, body } = server.publish(topic, `${nowUs()} ${seq}`)
       const req = request(
         { host: '127.0.0.1', port, path, method: 'POST', agent, headers },
         (res) => {
@@ -23,14 +21,28 @@ export function createPublisher(port, server) {
           res.on('data', (chunk) => {
             text += chunk
           })
+          res.on('error', reject)
           res.on('end', () =>
             res.statusCode < 300 ? resolve(text) : reject(new Error(`publish: ${res.statusCode}`)),
           )
         },
       )
-      req.on('error', reject)
+      req.on('error', (error) => {
+        // A kept-alive socket the server closed as this request went out: the server never
+        // saw the request, so sending it again cannot publish it twice (Node's documented fix).
+        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+          resolve(send(path, headers, body, true))
+        } else {
+          reject(error)
+        }
+      })
       req.end(body)
     })
+  const publish = (topic) => {
+    seq++
+    const { path, headers, body } = server.publish(topic, `${nowUs()} ${seq}`)
+    return send(path, headers, body)
+  }
   return {
     /** The sequence number of the last event published. */
     get seq() {
