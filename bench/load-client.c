@@ -4,11 +4,23 @@
  *
  * Usage: load-client HOST PORT PATH COUNT
  *   PATH may contain "%d", replaced by the subscriber's index (one topic per subscriber).
- * It prints "ready N" once every stream has its response headers, then reads commands on stdin:
- *   "count"   prints {"events":…}, the events received so far;
- *   "report"  prints one JSON line {"events":…,"p50":…,"p99":…,"max":…} (latencies in µs) and
- *             forgets the latencies recorded so far.
- * Each line "data: <µs since the epoch>" is one delivered event; the latency is now minus that.
+ * Connections are opened non-blocking, at most WINDOW at a time still waiting for their
+ * response headers, so the connection rate is the server's, not the listen backlog's.
+ * It prints "ready N US" once every stream has its response headers (US: µs it took), then reads
+ * commands on stdin, one per line, each answered with one JSON line:
+ *   "count"   {"events":…}, the events received so far;
+ *   "report"  {"events":…,"p50":…,"p99":…,"max":…} (latencies in µs), and forgets the latencies
+ *             recorded so far;
+ *   "reconnect LAST_ID NEXT_SEQ TARGET_SEQ"
+ *             closes every stream and opens it again at once with `Last-Event-ID: LAST_ID`; from
+ *             then on each stream must see sequence numbers NEXT_SEQ, NEXT_SEQ+1, … in order.
+ *             Answers {"reconnecting":N} at once;
+ *   "status"  {"events","ready","caught","lost","dup","catchupUs"}: streams with headers,
+ *             streams that have seen TARGET_SEQ, sequence numbers skipped or seen twice (for
+ *             streams short of TARGET_SEQ the missing tail counts as lost), and µs from the
+ *             reconnect until every stream had seen TARGET_SEQ (0 until then).
+ * Each line "data: <µs since the epoch> [<sequence number>]" is one delivered event; the latency
+ * is now minus that time.
  *
  * Built by bench/run.js with `cc -O2`; nothing else to install.
  */
@@ -28,17 +40,28 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 256
+#define WINDOW 256
+
+enum { IDLE, CONNECTING, HEADERS, STREAMING };
 
 typedef struct {
   int fd;
-  int headers_done;
+  int state;
+  int64_t next_seq; /* expected next sequence number, -1 when not tracking */
   size_t line_len;
   char line[LINE_MAX_BYTES];
 } conn_t;
 
 static uint32_t *latencies;
 static size_t latency_count, latency_cap;
-static uint64_t events;
+static uint64_t events, lost, duplicated;
+static int ep, count, ready, opening, next_to_open, caught_count;
+static conn_t *conns;
+static struct sockaddr_in addr;
+static const char *host, *path;
+static char last_event_id[128];
+static int64_t target_seq = -1;
+static uint64_t reconnect_at, catchup_us;
 
 static uint64_t now_us(void) {
   struct timespec ts;
@@ -56,28 +79,45 @@ static void record(uint64_t sent) {
   latencies[latency_count++] = now > sent ? (uint32_t)(now - sent) : 0;
 }
 
-static void on_line(conn_t *c, const char *line, size_t len, int *ready) {
-  if (!c->headers_done) {
+static void track(conn_t *c, int64_t seq) {
+  if (c->next_seq < 0 || seq < 0) return;
+  if (seq < c->next_seq) {
+    duplicated++;
+    return;
+  }
+  lost += (uint64_t)(seq - c->next_seq);
+  if (target_seq >= 0 && seq >= target_seq && c->next_seq <= target_seq &&
+      ++caught_count == count)
+    catchup_us = now_us() - reconnect_at;
+  c->next_seq = seq + 1;
+}
+
+static void on_line(conn_t *c, const char *line, size_t len) {
+  if (c->state == HEADERS) {
     if (len == 0 || (len == 1 && line[0] == '\r')) {
-      c->headers_done = 1;
-      (*ready)++;
+      c->state = STREAMING;
+      ready++;
+      opening--;
     }
     return;
   }
   if (len < 6 || memcmp(line, "data:", 5) != 0) return;
-  /* "data: 123", "data:123" or better-sse's JSON "data:\"123\"" */
+  /* "data: 123 7", "data:123" or better-sse's JSON "data:\"123 7\"" */
   size_t at = 5;
   if (line[at] == ' ') at++;
   if (line[at] == '"') at++;
-  record(strtoull(line + at, NULL, 10));
+  char *end;
+  record(strtoull(line + at, &end, 10));
+  track(c, *end == ' ' ? strtoll(end + 1, NULL, 10) : -1);
 }
 
-static void on_bytes(conn_t *c, const char *buf, ssize_t n, int *ready) {
+static void on_bytes(conn_t *c, const char *buf, ssize_t n) {
   for (ssize_t i = 0; i < n; i++) {
     char ch = buf[i];
     if (ch == '\n') {
-      c->line[c->line_len < LINE_MAX_BYTES ? c->line_len : LINE_MAX_BYTES - 1] = 0;
-      on_line(c, c->line, c->line_len < LINE_MAX_BYTES ? c->line_len : LINE_MAX_BYTES - 1, ready);
+      size_t len = c->line_len < LINE_MAX_BYTES ? c->line_len : LINE_MAX_BYTES - 1;
+      c->line[len] = 0;
+      on_line(c, c->line, len);
       c->line_len = 0;
     } else if (c->line_len < LINE_MAX_BYTES - 1) {
       c->line[c->line_len++] = ch;
@@ -85,6 +125,54 @@ static void on_bytes(conn_t *c, const char *buf, ssize_t n, int *ready) {
       c->line_len++;
     }
   }
+}
+
+static void start_connect(int i) {
+  conn_t *c = &conns[i];
+  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (c->fd < 0) {
+    fprintf(stderr, "socket %d: %s\n", i, strerror(errno));
+    exit(1);
+  }
+  if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
+    fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
+    exit(1);
+  }
+  c->state = CONNECTING;
+  c->line_len = 0;
+  opening++;
+  struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+  epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static void send_request(conn_t *c) {
+  char request[1024], target[512], resume[200] = "";
+  int i = (int)(c - conns);
+  snprintf(target, sizeof target, path, i);
+  if (last_event_id[0]) snprintf(resume, sizeof resume, "Last-Event-ID: %s\r\n", last_event_id);
+  int len = snprintf(request, sizeof request,
+                     "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n%s\r\n", target,
+                     host, resume);
+  if (write(c->fd, request, (size_t)len) != len) {
+    fprintf(stderr, "request %d: %s\n", i, strerror(errno));
+    exit(1);
+  }
+  c->state = HEADERS;
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+  epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void open_more(void) {
+  while (next_to_open < count && opening < WINDOW) start_connect(next_to_open++);
+}
+
+static void close_conn(conn_t *c) {
+  if (c->state == IDLE) return;
+  if (c->state != STREAMING) opening--;
+  else ready--;
+  epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  c->state = IDLE;
 }
 
 static int cmp_u32(const void *a, const void *b) {
@@ -100,9 +188,52 @@ static void report(void) {
     p99 = latencies[(size_t)((double)latency_count * 0.99)];
     max = latencies[latency_count - 1];
   }
-  printf("{\"events\":%llu,\"p50\":%u,\"p99\":%u,\"max\":%u}\n", (unsigned long long)events, p50, p99, max);
-  fflush(stdout);
+  printf("{\"events\":%llu,\"p50\":%u,\"p99\":%u,\"max\":%u}\n", (unsigned long long)events, p50,
+         p99, max);
   latency_count = 0;
+}
+
+static void status(void) {
+  uint64_t missing = 0;
+  int n = 0;
+  if (target_seq >= 0) {
+    for (int i = 0; i < count; i++) {
+      if (conns[i].next_seq > target_seq) n++;
+      else if (conns[i].next_seq >= 0) missing += (uint64_t)(target_seq + 1 - conns[i].next_seq);
+    }
+  }
+  printf("{\"events\":%llu,\"ready\":%d,\"caught\":%d,\"lost\":%llu,\"dup\":%llu,\"catchupUs\":%llu}\n",
+         (unsigned long long)events, ready, n, (unsigned long long)(lost + missing),
+         (unsigned long long)duplicated, (unsigned long long)catchup_us);
+}
+
+static void command(void) {
+  char cmd[256];
+  ssize_t r = read(0, cmd, sizeof cmd - 1);
+  if (r <= 0) exit(0);
+  cmd[r] = 0;
+  if (strncmp(cmd, "count", 5) == 0) {
+    printf("{\"events\":%llu}\n", (unsigned long long)events);
+  } else if (strncmp(cmd, "report", 6) == 0) {
+    report();
+  } else if (strncmp(cmd, "status", 6) == 0) {
+    status();
+  } else if (strncmp(cmd, "reconnect", 9) == 0) {
+    long long next, target;
+    if (sscanf(cmd + 10, "%127s %lld %lld", last_event_id, &next, &target) != 3) exit(2);
+    for (int i = 0; i < count; i++) {
+      close_conn(&conns[i]);
+      conns[i].next_seq = next;
+    }
+    target_seq = target;
+    lost = duplicated = catchup_us = 0;
+    caught_count = 0;
+    reconnect_at = now_us();
+    next_to_open = 0;
+    open_more();
+    printf("{\"reconnecting\":%d}\n", count);
+  }
+  fflush(stdout);
 }
 
 int main(int argc, char **argv) {
@@ -110,66 +241,53 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: load-client HOST PORT PATH COUNT\n");
     return 2;
   }
-  const char *host = argv[1];
-  int port = atoi(argv[2]);
-  const char *path = argv[3];
-  int count = atoi(argv[4]);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  host = argv[1];
+  path = argv[3];
+  count = atoi(argv[4]);
+  addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
   inet_pton(AF_INET, host, &addr.sin_addr);
-  int ep = epoll_create1(0);
-  conn_t *conns = calloc((size_t)count, sizeof *conns);
-  char request[1024], target[512];
-  int ready = 0, announced = 0;
-  for (int i = 0; i < count; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-      fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
-      return 1;
-    }
-    snprintf(target, sizeof target, path, i);
-    int len = snprintf(request, sizeof request,
-                       "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", target, host);
-    if (write(fd, request, (size_t)len) != len) return 1;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    conns[i].fd = fd;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &conns[i]};
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-  }
+  ep = epoll_create1(0);
+  conns = calloc((size_t)count, sizeof *conns);
+  for (int i = 0; i < count; i++) conns[i].next_seq = -1;
   struct epoll_event in = {.events = EPOLLIN, .data.ptr = NULL};
   epoll_ctl(ep, EPOLL_CTL_ADD, 0, &in);
   struct epoll_event ready_events[512];
   static char buf[65536];
+  uint64_t started = now_us();
+  int announced = 0;
+  open_more();
   for (;;) {
     int n = epoll_wait(ep, ready_events, 512, 1000);
     for (int i = 0; i < n; i++) {
       conn_t *c = ready_events[i].data.ptr;
       if (c == NULL) {
-        char cmd[64];
-        ssize_t r = read(0, cmd, sizeof cmd - 1);
-        if (r <= 0) return 0;
-        if (cmd[0] == 'c') {
-          printf("{\"events\":%llu}\n", (unsigned long long)events);
-          fflush(stdout);
-        } else {
-          report();
+        command();
+        continue;
+      }
+      if (c->state == CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+          fprintf(stderr, "connect %d: %s\n", (int)(c - conns), strerror(err));
+          exit(1);
         }
+        send_request(c);
         continue;
       }
       for (;;) {
         ssize_t r = read(c->fd, buf, sizeof buf);
-        if (r > 0) on_bytes(c, buf, r, &ready);
+        if (r > 0) on_bytes(c, buf, r);
         if (r < (ssize_t)sizeof buf) {
-          if (r == 0 || (r < 0 && errno != EAGAIN)) {
-            epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-            close(c->fd);
-          }
+          if (r == 0 || (r < 0 && errno != EAGAIN)) close_conn(c);
           break;
         }
       }
     }
+    open_more();
     if (!announced && ready == count) {
       announced = 1;
-      printf("ready %d\n", count);
+      printf("ready %d %llu\n", count, (unsigned long long)(now_us() - started));
       fflush(stdout);
     }
   }

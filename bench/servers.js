@@ -1,5 +1,5 @@
-// How the benchmark starts each server under test, on a loopback port, and how it publishes
-// to it. Used by bench/run.js.
+// How the benchmark starts each server under test, on a loopback port, how a stream subscribes
+// to it and how it publishes to it. Used by bench/run.js and the scenarios.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,6 +8,26 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so'
+/** The per-process fd limit here; 19,000 streams need it raised from the usual 1,024. */
+export const FD_LIMIT = 20000
+
+/**
+ * Starts `command` with its fd limit raised: Node cannot call setrlimit itself, so a shell
+ * raises it and then becomes the server (`exec`), keeping the pid the benchmark measures.
+ */
+function spawnWithFdLimit(command, args) {
+  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
+  return spawn('bash', ['-c', `ulimit -n ${FD_LIMIT}; exec ${quoted}`])
+}
+
+const nodeServer = (script, extra = []) => ({
+  start: (port, nodeFlags = []) =>
+    spawnWithFdLimit(process.execPath, [...nodeFlags, join(root, script), String(port), ...extra]),
+})
+
+/** `/events?topic=a&topic=b`: the Node servers take repeated `topic` parameters. */
+const topicsInQuery = (topics) =>
+  `/events?${topics.map((t) => `topic=${encodeURIComponent(t).replace('%25d', '%d')}`).join('&')}`
 
 /** The peers' publish request: topic in the query, the body is the data. */
 const publishInQuery = (topic, data) => ({
@@ -16,11 +36,16 @@ const publishInQuery = (topic, data) => ({
   body: data,
 })
 
-/** Each server: how to start it, and the publish request for one event. */
+/**
+ * Each server: how to start it, the subscribe path for a list of topics (`%d` is the
+ * subscriber's index), the publish request for one event, and, for those that replay missed
+ * events, the id of a published event from the publish response.
+ */
 export const SERVERS = {
   ssehub: {
-    start: (port) =>
-      spawn(process.execPath, [
+    start: (port, nodeFlags = []) =>
+      spawnWithFdLimit(process.execPath, [
+        ...nodeFlags,
         join(root, 'dist/cli/main.js'),
         'serve',
         '--port',
@@ -34,26 +59,33 @@ export const SERVERS = {
         '--max-buffered-bytes',
         String(256 * 1024 * 1024),
       ]),
+    subscribePath: topicsInQuery,
     publish: (topic, data) => ({
       path: '/publish',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `topic=${encodeURIComponent(topic)}&data=${encodeURIComponent(data)}`,
     }),
+    eventId: (responseBody) => responseBody,
+  },
+  'raw-node': {
+    ...nodeServer('bench/peers/raw-node.js'),
+    subscribePath: topicsInQuery,
+    publish: publishInQuery,
   },
   seed: {
-    start: (port) =>
-      spawn(process.execPath, [join(root, 'bench/peers/seed-style.js'), String(port)]),
+    ...nodeServer('bench/peers/seed-style.js'),
+    subscribePath: topicsInQuery,
     publish: publishInQuery,
   },
   'better-sse': {
-    start: (port) =>
-      spawn(process.execPath, [join(root, 'bench/peers/better-sse.js'), String(port)]),
+    ...nodeServer('bench/peers/better-sse.js'),
+    subscribePath: topicsInQuery,
     publish: publishInQuery,
   },
   nchan: {
     available: () => {
       try {
-        return spawnSyncOk('nginx', ['-v']) && existsSync(NCHAN_MODULE)
+        return spawnSync('nginx', ['-v']).status === 0 && existsSync(NCHAN_MODULE)
       } catch {
         return false
       }
@@ -61,33 +93,41 @@ export const SERVERS = {
     start: (port) => {
       const dir = mkdtempSync(join(tmpdir(), 'ssehub-bench-nchan-'))
       const config = join(dir, 'nginx.conf')
-      writeFileSync(
-        config,
-        `load_module ${NCHAN_MODULE};
+      writeFileSync(config, nchanConfig(dir, port))
+      return spawnWithFdLimit('nginx', ['-c', config, '-p', dir])
+    },
+    subscribePath: (topics) =>
+      topics.length === 1
+        ? `/events?topic=${topics[0]}`
+        : `/multi?topic=${topics[0]}&also=${topics[1]}`,
+    publish: publishInQuery,
+    eventId: (responseBody) => /last message id: (\S+)/.exec(responseBody)?.[1],
+  },
+}
+
+function nchanConfig(dir, port) {
+  return `load_module ${NCHAN_MODULE};
 worker_processes 1;
-worker_rlimit_nofile 20000;
+worker_rlimit_nofile ${FD_LIMIT};
 daemon off;
 master_process off;
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
-events { worker_connections 20000; }
+events { worker_connections ${FD_LIMIT}; }
 http {
   access_log off;
   client_body_temp_path ${dir};
   server {
     listen 127.0.0.1:${port};
     location = /events { nchan_subscriber eventsource; nchan_channel_id $arg_topic; }
-    location = /publish { nchan_publisher; nchan_channel_id $arg_topic; nchan_message_buffer_length 100; }
+    location = /multi { nchan_subscriber eventsource; nchan_channel_id $arg_topic $arg_also; }
+    location = /publish {
+      nchan_publisher;
+      nchan_channel_id $arg_topic;
+      # Enough for the reconnect storm's 100 events back.
+      nchan_message_buffer_length 1000;
+    }
   }
 }
-`,
-      )
-      return spawn('nginx', ['-c', config, '-p', dir])
-    },
-    publish: publishInQuery,
-  },
-}
-
-function spawnSyncOk(command, args) {
-  return spawnSync(command, args).status === 0
+`
 }

@@ -13,7 +13,8 @@ const server = createServer(async (req, res) => {
   const topic = url.searchParams.get('topic') ?? 'clock'
   if (req.method === 'GET' && url.pathname === '/events') {
     const session = await createSession(req, res, { keepAlive: 15_000 })
-    channel(topic).register(session)
+    // Repeated `topic` parameters: one session on several channels (the many-topics scenario).
+    for (const name of url.searchParams.getAll('topic')) channel(name).register(session)
     return
   }
   if (req.method === 'POST' && url.pathname === '/publish') {

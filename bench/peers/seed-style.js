@@ -12,9 +12,15 @@ const server = createServer((req, res) => {
     res.setHeader('Cache-Control', 'no-cache')
     res.setHeader('Connection', 'keep-alive')
     res.flushHeaders()
-    if (!topics.has(topic)) topics.set(topic, new Set())
-    topics.get(topic).add(res)
-    req.on('close', () => topics.get(topic).delete(res))
+    // Repeated `topic` parameters: one stream on several topics (the many-topics scenario).
+    const names = url.searchParams.getAll('topic')
+    for (const name of names) {
+      if (!topics.has(name)) topics.set(name, new Set())
+      topics.get(name).add(res)
+    }
+    req.on('close', () => {
+      for (const name of names) topics.get(name).delete(res)
+    })
     return
   }
   if (req.method === 'POST' && url.pathname === '/publish') {

@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net'
 import { SseError } from '../errors.js'
 import type { HubApp } from '../http/app.js'
 import type { HubRequest, HubResponse } from '../http/types.js'
-import type { Sink } from '../stream/sink.js'
+import { CoalescingSink } from '../stream/coalescing-sink.js'
+import { NodeSink } from './node-sink.js'
 
 /** Default for {@link ListenOptions.closeTimeoutMs}: how long a graceful close may take. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5000
@@ -146,24 +147,5 @@ function writeResponse(res: ServerResponse, response: HubResponse): void {
   // Headers go out now, not with the first event: EventSource reports `open` on them.
   res.flushHeaders()
   res.socket?.setNoDelay(true)
-  response.start(nodeSink(res))
-}
-
-function nodeSink(res: ServerResponse): Sink {
-  return {
-    write(chunk) {
-      if (!res.writableEnded && !res.destroyed) res.write(chunk)
-    },
-    get bufferedBytes() {
-      return res.writableLength + (res.socket?.writableLength ?? 0)
-    },
-    end() {
-      if (!res.writableEnded) res.end()
-    },
-    onClose(listener) {
-      // The client may have gone while the subscription was being made.
-      if (res.closed || res.destroyed) queueMicrotask(listener)
-      else res.once('close', listener)
-    },
-  }
+  response.start(new CoalescingSink(new NodeSink(res)))
 }

@@ -1,0 +1,67 @@
+// Child processes of a benchmark run: started, measured from /proc, and all killed on exit.
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+
+const TICKS_PER_SECOND = 100
+const children = new Set()
+
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+process.on('SIGINT', () => process.exit(130))
+
+/** Keeps `child` to kill when the run ends, whatever way it ends. */
+export function track(child) {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
+/** Stops `child` (SIGTERM lets a profiled Node server write its profile) and waits for it. */
+export async function stop(child, signal = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill(signal)
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(killer)
+}
+
+/** CPU seconds (user + system) and resident memory of a running process. */
+export function procStat(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1])
+  return { cpuSeconds, rssKb }
+}
+
+/** A loopback port nothing listens on right now. */
+export async function freePort() {
+  const probe = createServer()
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+/** Resolves once `port` accepts connections; rejects if `child` exits first. */
+export async function waitForPort(port, child) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    const ok = await new Promise((resolve) => {
+      const socket = createConnection(port, '127.0.0.1')
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (ok) return
+    await sleep(50)
+  }
+  throw new Error(`nothing listens on ${port}`)
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -1,0 +1,95 @@
+import { connect, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+let server: TestServer | undefined
+const sockets: Socket[] = []
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy()
+  await server?.close()
+  server = undefined
+})
+
+/** A raw TCP connection to the test server, with everything it has received as text. */
+async function rawConnection(): Promise<{
+  send(text: string): void
+  waitFor(p: RegExp): Promise<string>
+}> {
+  const socket = connect(server?.port ?? 0, '127.0.0.1')
+  sockets.push(socket)
+  await new Promise((resolve) => socket.once('connect', resolve))
+  let received = ''
+  const waiters = new Set<() => void>()
+  socket.setEncoding('latin1')
+  socket.on('data', (chunk: string) => {
+    received += chunk
+    for (const wake of waiters) wake()
+  })
+  return {
+    send: (text) => void socket.write(text),
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(received)) return
+          waiters.delete(check)
+          resolve(received)
+        }
+        socket.once('close', () => reject(new Error(`closed; received:\n${received}`)))
+        waiters.add(check)
+        check()
+      }),
+  }
+}
+
+const HEAD_END = '\r\n\r\n'
+
+describe('event-stream wire format over HTTP/1.1', () => {
+  it('sends the events published in one turn as one chunk', async () => {
+    server = await startTestServer()
+    const connection = await rawConnection()
+    connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
+    await connection.waitFor(/\r\n\r\n/)
+    await server.app.hub.publish('t', { id: '1', data: 'a' })
+    await server.app.hub.publish('t', { id: '2', data: 'b' })
+    const received = await connection.waitFor(/id: 2\ndata: b\n\n\r\n/)
+    const body = received.slice(received.indexOf(HEAD_END) + HEAD_END.length)
+    const events = 'id: 1\ndata: a\n\nid: 2\ndata: b\n\n'
+    expect(received).toMatch(/transfer-encoding: chunked/i)
+    expect(body).toBe(`${events.length.toString(16)}\r\n${events}\r\n`)
+  })
+
+  it('answers a request pipelined behind another in order, then streams', async () => {
+    server = await startTestServer()
+    const connection = await rawConnection()
+    connection.send(
+      'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n',
+    )
+    await connection.waitFor(/text\/event-stream[\s\S]*\r\n\r\n/)
+    await server.app.hub.publish('t', { id: '1', data: 'a' })
+    const received = await connection.waitFor(/data: a\n\n\r\n/)
+    expect(received.indexOf('"status":"ok"')).toBeLessThan(received.indexOf('text/event-stream'))
+    expect(received.endsWith('\r\n\r\nf\r\nid: 1\ndata: a\n\n\r\n')).toBe(true)
+  })
+
+  it('ends a stream the server closes with the last chunk, keeping the connection usable', async () => {
+    server = await startTestServer({ maxBufferedBytes: 10 })
+    const connection = await rawConnection()
+    connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
+    await connection.waitFor(/\r\n\r\n/)
+    // Over the cap: the server ends this stream.
+    await server.app.hub.publish('t', { data: 'more than ten bytes' })
+    await connection.waitFor(/\r\n0\r\n\r\n$/)
+    connection.send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+    expect(await connection.waitFor(/"status":"ok"/)).toMatch(/0\r\n\r\nHTTP\/1\.1 200/)
+  })
+
+  it('sends HTTP/1.0 clients the bare event stream, without chunk framing', async () => {
+    server = await startTestServer()
+    const connection = await rawConnection()
+    connection.send('GET /events?topic=t HTTP/1.0\r\n\r\n')
+    await connection.waitFor(/\r\n\r\n/)
+    await server.app.hub.publish('t', { id: '1', data: 'a' })
+    const received = await connection.waitFor(/data: a\n\n/)
+    expect(received.endsWith('\r\n\r\nid: 1\ndata: a\n\n')).toBe(true)
+  })
+})
