@@ -3,10 +3,8 @@
  */
 import { SseError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
-import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
-import { createEventIdGenerator } from './event-id.js'
-import { History } from './history.js'
+import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
 import { assertValidTopics } from './topic.js'
 import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
@@ -19,9 +17,12 @@ export interface Hub {
   /**
    * Publishes one event to one or more topics (the first canonical). The event gets an id if it
    * has none, is encoded once, kept in the history and delivered to every matching subscriber.
+   * Resolves once the transport has stored it (in memory: at once; on Redis: once Redis has it,
+   * delivery following from the stream).
    *
    * @throws {SseError} (as a rejection) `ERR_SSE_INVALID_TOPIC`, an encoder code for a bad field,
-   *   or `ERR_SSE_HUB_CLOSED`. A failing subscriber never makes it reject.
+   *   `ERR_SSE_TRANSPORT_UNAVAILABLE` (nothing acknowledged), or `ERR_SSE_HUB_CLOSED`. A failing
+   *   subscriber never makes it reject.
    * @example
    * const { id } = await hub.publish('prices', { event: 'tick', data: '{"AAPL":231.5}' })
    */
@@ -42,9 +43,9 @@ export interface Hub {
   ): Promise<Subscription>
   /** Subscribers now connected. */
   readonly subscriberCount: number
-  /** The kept events, oldest first (for diagnostics and tests). */
+  /** The kept events this process can list, oldest first (for diagnostics and tests). */
   history(): readonly HubEvent[]
-  /** Refuses further publishes and drops every subscriber; idempotent. */
+  /** Refuses further publishes, drops every subscriber, closes the transport; idempotent. */
   close(): void
 }
 
@@ -55,7 +56,7 @@ export interface CreateHubOptions extends HubOptions {
 }
 
 /**
- * Creates an in-process hub.
+ * Creates a hub: in-process by default, or on the `transport` given (Redis: many processes).
  *
  * Invariant: a subscriber reconnecting with `lastEventId` X receives every retained event after X
  * on its topics exactly once, in order, then live events, none lost in between.
@@ -69,14 +70,28 @@ export interface CreateHubOptions extends HubOptions {
 export function createHub(options: CreateHubOptions = {}): Hub {
   const resolved = resolveHubOptions(options)
   const logger = options.logger ?? silentLogger
-  const generateId = resolved.generateId ?? createEventIdGenerator()
-  const history = new History(resolved.historySize, resolved.historyBytes)
+  const transport =
+    resolved.transport ??
+    createMemoryTransport({
+      historySize: resolved.historySize,
+      historyBytes: resolved.historyBytes,
+      generateId: resolved.generateId,
+    })
   const subscribersByTopic = new Map<string, Set<Subscriber>>()
+  // Subscribers being replayed to: live events for them wait here until their replay is done.
+  const replaying = new Map<Subscriber, HubEvent[]>()
   let subscriberCount = 0
-  let nextSeq = 1
   let closed = false
 
   const offer = (subscriber: Subscriber, event: HubEvent): void => {
+    if (replaying.size > 0) {
+      const pending = replaying.get(subscriber)
+      if (pending !== undefined) return void pending.push(event)
+    }
+    deliverTo(subscriber, event)
+  }
+
+  const deliverTo = (subscriber: Subscriber, event: HubEvent): void => {
     if (event.private && !subscriber.canReceivePrivate?.(event)) return
     try {
       subscriber.deliver(event)
@@ -104,32 +119,36 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     }
   }
 
-  const toHubEvent = (input: PublishInput, seq: number): HubEvent => {
-    assertValidTopics(input.topics)
-    const id = input.id ?? generateId()
-    const data = input.data ?? ''
-    const bytes = encodeEvent({ id, event: input.event, data, retry: input.retry } as SseEvent)
-    return {
-      id,
-      topics: [...input.topics],
-      type: input.event,
-      data,
-      private: input.private === true,
-      seq,
-      bytes,
-    }
-  }
+  // Every stored event, whoever published it, comes back here once, in the transport's order.
+  transport.tail((event) => {
+    if (!closed) dispatch(event)
+  })
 
   const publishBatch = async (inputs: readonly PublishInput[]): Promise<PublishedEvent[]> => {
     if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
-    // Every event is checked and encoded before any is published: a bad one publishes none.
-    const events = inputs.map((input, index) => toHubEvent(input, nextSeq + index))
-    nextSeq += events.length
-    return events.map((event) => {
-      history.append(event)
-      dispatch(event)
-      return { id: event.id }
-    })
+    // Every event is checked before any is published: a bad one publishes none.
+    for (const input of inputs) assertValidTopics(input.topics)
+    return transport.publish(inputs)
+  }
+
+  const register = (subscriber: Subscriber, topics: ReadonlySet<string>): (() => void) => {
+    for (const topic of topics) {
+      const subscribers = subscribersByTopic.get(topic)
+      if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
+      else subscribers.add(subscriber)
+    }
+    subscriberCount++
+    let active = true
+    return () => {
+      if (!active || closed) return
+      active = false
+      subscriberCount--
+      for (const topic of topics) {
+        const subscribers = subscribersByTopic.get(topic)
+        subscribers?.delete(subscriber)
+        if (subscribers?.size === 0) subscribersByTopic.delete(topic)
+      }
+    }
   }
 
   const subscribe = async (
@@ -140,37 +159,31 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     assertValidTopics(subscriber.topics)
     const topics = new Set(subscriber.topics)
     let replayed = 0
-    // Replay and registration happen in one synchronous step, so no live event can fall
-    // between the last replayed event and the first live one.
+    // Registered first, so no live event can fall between the last replayed event and the first
+    // live one; live events wait in `pending` while the (possibly remote) history is read.
+    const unsubscribe = register(subscriber, topics)
     if (options.lastEventId !== undefined) {
-      const read = history.readAfter(options.lastEventId)
-      if (!read.found) subscriber.onHistoryGap?.(options.lastEventId)
-      for (const event of read.events) {
-        if (!event.topics.some((topic) => topics.has(topic))) continue
-        offer(subscriber, event)
-        replayed++
+      const pending: HubEvent[] = []
+      replaying.set(subscriber, pending)
+      try {
+        const read = await transport.readAfter(options.lastEventId)
+        if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
+        if (!read.found) subscriber.onHistoryGap?.(options.lastEventId)
+        for (const event of read.events) {
+          if (!event.topics.some((topic) => topics.has(topic))) continue
+          deliverTo(subscriber, event)
+          replayed++
+        }
+        // Those the read already covered were replayed above (or precede the id asked for).
+        for (const event of pending) if (!read.covers(event)) deliverTo(subscriber, event)
+      } catch (error) {
+        unsubscribe()
+        throw error
+      } finally {
+        replaying.delete(subscriber)
       }
     }
-    for (const topic of topics) {
-      const subscribers = subscribersByTopic.get(topic)
-      if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
-      else subscribers.add(subscriber)
-    }
-    subscriberCount++
-    let active = true
-    return {
-      replayed,
-      unsubscribe() {
-        if (!active || closed) return
-        active = false
-        subscriberCount--
-        for (const topic of topics) {
-          const subscribers = subscribersByTopic.get(topic)
-          subscribers?.delete(subscriber)
-          if (subscribers?.size === 0) subscribersByTopic.delete(topic)
-        }
-      },
-    }
+    return { replayed, unsubscribe }
   }
 
   return {
@@ -185,11 +198,14 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     get subscriberCount() {
       return subscriberCount
     },
-    history: () => history.all(),
+    history: () => transport.history(),
     close() {
+      if (closed) return
       closed = true
       subscribersByTopic.clear()
+      replaying.clear()
       subscriberCount = 0
+      transport.close()
     },
   }
 }
