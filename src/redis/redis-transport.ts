@@ -73,7 +73,7 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: resolved.commandTimeoutMs,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
   }
   const client = new Redis(resolved.url, {
     ...connectionOptions,
@@ -154,7 +154,11 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     let failures = 0
     while (!closed) {
       try {
-        if (failures > 0) await checkEpoch()
+        if (failures > 0) {
+          await checkEpoch()
+          logger.info('tailing the Redis stream again', { stream: key, from: lastId })
+          failures = 0
+        }
         const reply = (await tailClient.xread(
           'COUNT',
           READ_COUNT,
@@ -164,9 +168,6 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
           key,
           lastId,
         )) as [string, StreamEntry[]][] | null
-        if (failures > 0)
-          logger.info('tailing the Redis stream again', { stream: key, from: lastId })
-        failures = 0
         for (const [, entries] of reply ?? []) {
           for (const entry of entries) {
             if (closed) return
@@ -183,7 +184,8 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
           })
         }
         failures++
-        await delay(Math.min(50 * 2 ** failures, 1000))
+        // Back off, but go on as soon as the connection is back.
+        await readyOrDelay(tailClient, Math.min(50 * 2 ** failures, 1000))
       }
     }
   }
@@ -353,6 +355,15 @@ function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@')
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+/** Resolves after `ms`, or sooner when `redis` is (again) ready. */
+function readyOrDelay(redis: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    redis.once('ready', done)
+  })
 }

@@ -24,7 +24,7 @@ export async function spawnNodes(
 export function waitForLog(
   node: ServerProcess,
   pattern: RegExp,
-  options: { from?: number; timeoutMs?: number } = {},
+  options: { from?: number | undefined; timeoutMs?: number } = {},
 ): Promise<string> {
   const { from = 0, timeoutMs = 10_000 } = options
   return new Promise((resolve, reject) => {
@@ -176,4 +176,31 @@ export function failoverSubscriber(
     },
     close: () => controller.abort(),
   }
+}
+
+/**
+ * Opens `/events?topic=…` on `url` with `Last-Event-ID` (a client reconnecting there) and
+ * returns the `id`s and data of the first `count` events.
+ */
+export async function readEvents(
+  url: string,
+  topic: string,
+  lastEventId: string,
+  count: number,
+): Promise<{ ids: string[]; data: string[] }> {
+  const controller = new AbortController()
+  const response = await fetch(`${url}/events?topic=${encodeURIComponent(topic)}`, {
+    headers: { 'last-event-id': lastEventId },
+    signal: AbortSignal.any([controller.signal, AbortSignal.timeout(10_000)]),
+  })
+  const events: { id: string; data: string }[] = []
+  const parser = createParser({ onEvent: (e) => events.push({ id: e.lastEventId, data: e.data }) })
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  while (events.length < count) {
+    const { done, value } = await reader.read()
+    if (done) break
+    parser.feed(value)
+  }
+  controller.abort()
+  return { ids: events.map((e) => e.id), data: events.map((e) => e.data) }
 }

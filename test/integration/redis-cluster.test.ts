@@ -3,6 +3,7 @@ import {
   type FailoverSubscriber,
   failoverSubscriber,
   publishTo,
+  readEvents,
   spawnNodes,
 } from '../helpers/cluster.js'
 import { startRedis, type TestRedis } from '../helpers/redis.js'
@@ -113,31 +114,11 @@ describe('a cluster of nodes on Redis', () => {
     }
     expect(ids[0]).toBe('order-0')
     // Each read is a client that saw events on the first node and reconnects to the second.
-    expect(await readFrom(second, ids[1] as string, 4)).toEqual(['2', '3', '4', '5'])
-    expect(await readFrom(second, 'order-2', 3)).toEqual(['3', '4', '5'])
-    expect(await readFrom(second, 'never-published', 7)).toEqual([
+    expect((await readEvents(second, 'r', ids[1] as string, 4)).data).toEqual(['2', '3', '4', '5'])
+    expect((await readEvents(second, 'r', 'order-2', 3)).data).toEqual(['3', '4', '5'])
+    expect((await readEvents(second, 'r', 'never-published', 7)).data).toEqual([
       '{"lastEventId":"never-published"}',
       ...['0', '1', '2', '3', '4', '5'],
     ])
   }, 30_000)
 })
-
-/** Opens `/events?topic=r` with `Last-Event-ID`, returns the data of the first `count` events. */
-async function readFrom(url: string, lastEventId: string, count: number): Promise<string[]> {
-  const controller = new AbortController()
-  const response = await fetch(`${url}/events?topic=r`, {
-    headers: { 'last-event-id': lastEventId },
-    signal: controller.signal,
-  })
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  const data = () => [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1] as string)
-  while (data().length < count) {
-    const { done, value } = await reader.read()
-    if (done) break
-    text += decoder.decode(value, { stream: true })
-  }
-  controller.abort()
-  return data()
-}
