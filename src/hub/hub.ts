@@ -7,6 +7,7 @@ import type { SseEvent } from '../protocol/types.js'
 import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
 import { assertValidTopics } from './topic.js'
+import type { TransportRead } from './transport.js'
 import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
 
 /** What {@link Hub.publish} takes beside the topics. */
@@ -49,6 +50,14 @@ export interface Hub {
   close(): void
 }
 
+/** A subscriber's progress from its replay to live delivery. */
+interface Resuming {
+  /** Live events that arrived while the replay was read; `undefined` once it has been sent. */
+  pending: HubEvent[] | undefined
+  /** The replay, once read: live events it covers are not sent again. */
+  read: TransportRead | undefined
+}
+
 /** Options of {@link createHub}: those of the hub plus where it logs. */
 export interface CreateHubOptions extends HubOptions {
   /** Where a failing subscriber is reported. @defaultValue {@link silentLogger} */
@@ -78,15 +87,21 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       generateId: resolved.generateId,
     })
   const subscribersByTopic = new Map<string, Set<Subscriber>>()
-  // Subscribers being replayed to: live events for them wait here until their replay is done.
-  const replaying = new Map<Subscriber, HubEvent[]>()
+  // Subscribers resuming: while their replay is read, live events wait in `pending`; after it,
+  // live events the replay already covered are skipped (a shared transport's tail may lag
+  // behind what the replay read), until the first one it did not cover.
+  const resuming = new Map<Subscriber, Resuming>()
   let subscriberCount = 0
   let closed = false
 
   const offer = (subscriber: Subscriber, event: HubEvent): void => {
-    if (replaying.size > 0) {
-      const pending = replaying.get(subscriber)
-      if (pending !== undefined) return void pending.push(event)
+    if (resuming.size > 0) {
+      const state = resuming.get(subscriber)
+      if (state !== undefined) {
+        if (state.pending !== undefined) return void state.pending.push(event)
+        if (state.read?.covers(event)) return
+        resuming.delete(subscriber)
+      }
     }
     deliverTo(subscriber, event)
   }
@@ -161,10 +176,14 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     let replayed = 0
     // Registered first, so no live event can fall between the last replayed event and the first
     // live one; live events wait in `pending` while the (possibly remote) history is read.
-    const unsubscribe = register(subscriber, topics)
+    const unregister = register(subscriber, topics)
+    const unsubscribe = () => {
+      resuming.delete(subscriber)
+      unregister()
+    }
     if (options.lastEventId !== undefined) {
-      const pending: HubEvent[] = []
-      replaying.set(subscriber, pending)
+      const state: Resuming = { pending: [], read: undefined }
+      resuming.set(subscriber, state)
       try {
         const read = await transport.readAfter(options.lastEventId)
         if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
@@ -174,13 +193,14 @@ export function createHub(options: CreateHubOptions = {}): Hub {
           deliverTo(subscriber, event)
           replayed++
         }
+        const pending = state.pending ?? []
+        state.pending = undefined
+        state.read = read
         // Those the read already covered were replayed above (or precede the id asked for).
-        for (const event of pending) if (!read.covers(event)) deliverTo(subscriber, event)
+        for (const event of pending) offer(subscriber, event)
       } catch (error) {
         unsubscribe()
         throw error
-      } finally {
-        replaying.delete(subscriber)
       }
     }
     return { replayed, unsubscribe }
@@ -203,7 +223,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       if (closed) return
       closed = true
       subscribersByTopic.clear()
-      replaying.clear()
+      resuming.clear()
       subscriberCount = 0
       transport.close()
     },

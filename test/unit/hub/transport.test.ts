@@ -74,6 +74,35 @@ describe('hub on a transport', () => {
     expect(sub.events.map((e) => e.data)).toEqual(['during the read', 'after'])
   })
 
+  it('skips live events a lagging tail delivers after the replay already sent them', async () => {
+    // The store is up to date at once; this process's tail delivers only when flushed, as a
+    // node's tail that is behind the shared stream does.
+    const inner = createMemoryTransport()
+    const lagging: HubEvent[] = []
+    let deliver: (event: HubEvent) => void = () => {}
+    inner.tail((event) => lagging.push(event))
+    const flush = () => {
+      for (const event of lagging.splice(0)) deliver(event)
+    }
+    const hub = createHub({
+      transport: {
+        ...inner,
+        tail: (listener) => {
+          deliver = listener
+        },
+      },
+    })
+    const first = await hub.publish('a', { data: '1' })
+    await hub.publish('a', { data: '2' })
+    const sub = recorder(['a'])
+    await hub.subscribe(sub, { lastEventId: first.id })
+    expect(sub.events.map((e) => e.data)).toEqual(['2'])
+    flush()
+    await hub.publish('a', { data: '3' })
+    flush()
+    expect(sub.events.map((e) => e.data)).toEqual(['2', '3'])
+  })
+
   it('drops a subscriber whose replay cannot be read, and rejects', async () => {
     const hub = createHub({
       transport: {
