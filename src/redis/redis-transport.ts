@@ -95,6 +95,10 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
 
   let epoch: string
   let lastId: string
+  let connectError: Error | undefined
+  client.once('error', (error: Error) => {
+    connectError = error
+  })
   try {
     await Promise.all([client.connect(), tailClient.connect()])
     epoch = await ensureEpoch(client, epochKey)
@@ -103,12 +107,16 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
   } catch (error) {
     client.disconnect()
     tailClient.disconnect()
-    throw unavailable(`cannot connect to Redis at ${redactUrl(resolved.url)}`, error)
+    // ioredis rejects with "Connection is closed"; the error it emitted says why.
+    throw unavailable(
+      `cannot connect to Redis at ${redactUrl(resolved.url)}`,
+      connectError ?? error,
+    )
   }
 
   const localHistory = new History(LOCAL_HISTORY_SIZE, LOCAL_HISTORY_BYTES)
   const streamIds = new WeakMap<HubEvent, string>()
-  let listener: (event: HubEvent) => void = () => {}
+  let listener: ((event: HubEvent) => void) | undefined
   let nextSeq = 1
 
   const toHubEvent = (entry: StreamEntry, seq: number): HubEvent | undefined => {
@@ -131,7 +139,7 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     nextSeq++
     streamIds.set(event, entry[0])
     localHistory.append(event)
-    listener(event)
+    listener?.(event)
   }
 
   // Called after each failure, before reading again: a changed epoch means the stream we tailed
@@ -201,8 +209,6 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     }
   }
 
-  void runTail()
-
   return {
     async publish(inputs) {
       if (inputs.length === 0) return []
@@ -257,7 +263,11 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     },
 
     tail(next) {
+      // Tailing starts here, from the stream's end when the transport was created: nothing
+      // published in between is missed.
+      const starting = listener === undefined
       listener = next
+      if (starting) void runTail()
     },
 
     history: () => localHistory.all(),
@@ -324,9 +334,11 @@ function reportConnection(
   closing: () => boolean,
 ): void {
   let lost = false
+  let connected = false
   // ioredis reports every failed reconnection attempt as an error: log the first of an outage.
+  // Before the first connection, the failure is the caller's to report.
   const report = (error?: Error) => {
-    if (lost || closing()) return
+    if (lost || !connected || closing()) return
     lost = true
     logger.warn('lost the connection to Redis; reconnecting', {
       connection: role,
@@ -336,6 +348,7 @@ function reportConnection(
   redis.on('error', report)
   redis.on('close', () => report())
   redis.on('ready', () => {
+    connected = true
     if (!lost) return
     lost = false
     logger.info('connected to Redis again', { connection: role })
