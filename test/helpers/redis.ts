@@ -26,6 +26,10 @@ export interface TestRedis {
   stop(signal?: NodeJS.Signals): Promise<void>
   /** Starts it again on the same port and dir: with AOF on, with its data; else empty. */
   start(): Promise<void>
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void
   /** Stops it and removes its dir. */
   close(): Promise<void>
 }
@@ -69,7 +73,10 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<TestR
     url: `redis://127.0.0.1:${port}`,
     stop,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async close() {
+      child?.kill('SIGCONT')
       await stop()
       rmSync(dir, { recursive: true, force: true })
     },

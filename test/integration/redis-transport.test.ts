@@ -101,6 +101,25 @@ describe('the Redis transport', () => {
     })
   })
 
+  it('rejects a publish Redis does not answer in time, and publishes again once it does', async () => {
+    redis = await startRedis()
+    const transport = await createRedisTransport({ url: redis.url, commandTimeoutMs: 300 })
+    const hub = createHub({ transport })
+    closers.push(hub)
+    const received: string[] = []
+    await hub.subscribe({ topics: ['t'], deliver: (e) => received.push(e.data) })
+    redis.pause()
+    const started = performance.now()
+    await expect(hub.publish('t', { data: 'frozen' })).rejects.toMatchObject({
+      code: 'ERR_SSE_TRANSPORT_UNAVAILABLE',
+    })
+    expect(performance.now() - started).toBeLessThan(2000)
+    redis.resume()
+    const { id } = await hub.publish('t', { data: 'thawed' })
+    expect(id).toMatch(/^urn:uuid:/)
+    await expect.poll(() => received.includes('thawed')).toBe(true)
+  })
+
   it('will not start when Redis cannot be reached', async () => {
     redis = await startRedis()
     const { url } = redis
