@@ -74,6 +74,11 @@ describe('a cluster when Redis goes away', () => {
         /^Redis is unavailable: the event was not acknowledged; publish it again/,
       )
     }
+    // A client resuming meanwhile cannot be replayed to: its stream is closed, and it retries.
+    expect(await readEvents(urls[1] as string, 'feed', sent[0] as string, 1)).toEqual({
+      ids: [],
+      data: [],
+    })
     await heartbeatsGoOn(3)
     await redis.start()
     await Promise.all(
