@@ -25,7 +25,8 @@ export interface HubEvent {
   readonly private: boolean
   /**
    * Position in this hub's order: increasing by one per event its transport delivers live. On a
-   * shared transport (Redis) it counts per process, and events read back for replay carry 0.
+   * shared transport (Redis) it counts per process, and events read back for replay that this
+   * process had not delivered live carry 0.
    */
   readonly seq: number
   /** The event encoded once, `id:` included; the same bytes go to every subscriber. */

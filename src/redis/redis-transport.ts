@@ -18,7 +18,6 @@
 import { randomUUID } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
-import { History } from '../hub/history.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
 import type { Transport, TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishInput } from '../hub/types.js'
@@ -40,9 +39,11 @@ export * from './options.js'
 const READ_COUNT = 1000
 /** How long one `XREAD` waits for new entries before it is sent again. */
 const TAIL_BLOCK_MS = 5000
-/** Events this process keeps of what it tailed, for {@link Transport.history} only. */
-const LOCAL_HISTORY_SIZE = 1000
-const LOCAL_HISTORY_BYTES = 8 * 1024 * 1024
+/**
+ * Latest events this process tailed, kept by entry id: a replay reuses them (their bytes already
+ * encoded) and {@link Transport.history} lists them.
+ */
+const RECENT_EVENTS = 1000
 
 type StreamEntry = [id: string, fields: string[]]
 type ScriptCall = (...args: string[]) => Promise<unknown>
@@ -114,7 +115,7 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     )
   }
 
-  const localHistory = new History(LOCAL_HISTORY_SIZE, LOCAL_HISTORY_BYTES)
+  const recent = new Map<string, HubEvent>()
   const streamIds = new WeakMap<HubEvent, string>()
   let listener: ((event: HubEvent) => void) | undefined
   let nextSeq = 1
@@ -138,7 +139,8 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     if (event === undefined) return
     nextSeq++
     streamIds.set(event, entry[0])
-    localHistory.append(event)
+    recent.set(entry[0], event)
+    if (recent.size > RECENT_EVENTS) recent.delete(recent.keys().next().value as string)
     listener?.(event)
   }
 
@@ -156,6 +158,7 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     )
     epoch = current
     lastId = STREAM_START
+    recent.clear()
   }
 
   const runTail = async (): Promise<void> => {
@@ -252,7 +255,7 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
       const end = entries.at(-1)?.[0] ?? from ?? STREAM_START
       const events: HubEvent[] = []
       for (const entry of entries) {
-        const event = toHubEvent(entry, 0)
+        const event = recent.get(entry[0]) ?? toHubEvent(entry, 0)
         if (event !== undefined) events.push(event)
       }
       return {
@@ -270,7 +273,7 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
       if (starting) void runTail()
     },
 
-    history: () => localHistory.all(),
+    history: () => [...recent.values()],
 
     close() {
       if (closed) return
