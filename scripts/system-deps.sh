@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests drive for real are installed: Chromium for the
-# browser tests. As root it installs what is missing with apt-get; otherwise it stops at once,
-# naming the missing package.
+# browser tests, redis-server and nginx for the scale-out tests (a cluster on Redis, behind
+# nginx; the tests start their own instances, never the system services). As root it installs
+# what is missing with apt-get; otherwise it stops at once, naming the missing package.
 set -euo pipefail
 
 declare -A NEEDED=(
   [/usr/bin/chromium]=chromium
+  [/usr/bin/redis-server]=redis-server
+  [/usr/sbin/nginx]=nginx-light
 )
 
 missing=()

@@ -23,6 +23,8 @@ export const SSE_ERROR_CODES = [
   // hub
   'ERR_SSE_INVALID_TOPIC',
   'ERR_SSE_HUB_CLOSED',
+  // transport
+  'ERR_SSE_TRANSPORT_UNAVAILABLE',
   // http
   'ERR_SSE_BAD_REQUEST',
   'ERR_SSE_PAYLOAD_TOO_LARGE',

@@ -19,7 +19,9 @@ export type { HubBodyResponse, HubRequest, HubResponse, HubStreamResponse } from
 export { clockText, startClock } from './hub/clock.js'
 export { createEventIdGenerator, type EventIdGenerator } from './hub/event-id.js'
 export { type CreateHubOptions, createHub, type Hub, type PublishEvent } from './hub/hub.js'
+export { createMemoryTransport, type MemoryTransportOptions } from './hub/memory-transport.js'
 export { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, type HubOptions } from './hub/options.js'
+export type { Transport, TransportRead } from './hub/transport.js'
 export type {
   HubEvent,
   PublishedEvent,

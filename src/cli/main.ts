@@ -2,6 +2,7 @@
 /**
  * The `ssehub` command: `serve`, `publish`, `subscribe`.
  */
+import { SseError } from '../errors.js'
 import { PUBLISH_HELP, publish } from './publish.js'
 import { SERVE_HELP, serve } from './serve.js'
 import { SUBSCRIBE_HELP, subscribe } from './subscribe.js'
@@ -59,6 +60,12 @@ main(process.argv.slice(2)).then(
     if (error instanceof TypeError && command === 'serve') {
       process.stderr.write(`ssehub: ${error.message}\n`)
       process.exitCode = 2
+      return
+    }
+    if (error instanceof SseError && command === 'serve') {
+      // Redis unreachable at start, say.
+      process.stderr.write(`ssehub: ${error.message}\n`)
+      process.exitCode = 1
       return
     }
     const code = (error as { code?: string }).code

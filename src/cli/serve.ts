@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util'
 import { listen } from '../adapters/node.js'
 import { createHubApp } from '../http/app.js'
 import { createHub } from '../hub/hub.js'
-import { createJsonLogger } from '../logger.js'
+import type { Transport } from '../hub/transport.js'
+import { createJsonLogger, type Logger } from '../logger.js'
+import { DEFAULT_REDIS_STREAM } from '../redis/options.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { integerFlag, UsageError, usageErrors } from './usage-error.js'
 
@@ -28,6 +30,15 @@ Options:
   --no-clock                 do not publish the clock topic
   -h, --help                 this help
 
+Scale-out (several nodes behind a load balancer, one Redis):
+  --redis <url>              join the cluster on this Redis, redis://host:port[/db]
+                             (env REDIS_URL; default: none, events stay in this process)
+  --redis-stream <key>       stream the cluster shares (default ssehub:events)
+  --redis-stream-max-len <n> entries kept for replay, about; 0 for no bound (default 10000)
+  --redis-stream-max-age <s> seconds kept for replay; 0 for no bound (default 0)
+  With --redis, --history-size and --history-bytes do not apply. Every node publishes
+  the clock; run all but one with --no-clock.
+
 ${MERCURE_HELP}`
 
 const OPTIONS = {
@@ -41,6 +52,10 @@ const OPTIONS = {
   'cors-origins': { type: 'string' },
   'publish-key': { type: 'string' },
   'no-clock': { type: 'boolean' },
+  redis: { type: 'string' },
+  'redis-stream': { type: 'string' },
+  'redis-stream-max-len': { type: 'string' },
+  'redis-stream-max-age': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...MERCURE_FLAGS,
 } as const
@@ -65,11 +80,21 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   if (publishKey === '') throw new UsageError('--publish-key must not be empty')
   const mercure = mercureOptionsFrom(values, env)
   const logger = createJsonLogger((line) => process.stderr.write(line))
-  const hub = createHub({
-    historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
-    historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
-    logger,
-  })
+  const transport = await redisTransport(values, env, logger)
+  const hub =
+    transport === undefined
+      ? createHub({
+          historySize: integerFlag('history-size', values['history-size'], {
+            min: 0,
+            max: INT_MAX,
+          }),
+          historyBytes: integerFlag('history-bytes', values['history-bytes'], {
+            min: 0,
+            max: INT_MAX,
+          }),
+          logger,
+        })
+      : createHub({ transport, logger })
   const app = createHubApp({
     hub,
     heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS === 0 ? null : heartbeatS * 1000,
@@ -106,4 +131,63 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+}
+
+type ServeValues = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
+}
+
+/**
+ * The Redis transport the flags ask for, connected; `undefined` without `--redis` (in memory).
+ * The Redis module is loaded only then.
+ *
+ * @throws {UsageError} for a bad flag, or one that needs `--redis` without it.
+ * @throws {SseError} `ERR_SSE_TRANSPORT_UNAVAILABLE` when Redis cannot be reached.
+ */
+async function redisTransport(
+  values: ServeValues,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<Transport | undefined> {
+  const url = values.redis ?? (env.REDIS_URL === '' ? undefined : env.REDIS_URL)
+  const redisFlags = ['redis-stream', 'redis-stream-max-len', 'redis-stream-max-age'] as const
+  if (url === undefined) {
+    const stray = redisFlags.find((name) => values[name] !== undefined)
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --redis (or REDIS_URL)`)
+    return undefined
+  }
+  if (!/^rediss?:\/\/[^/]/.test(url)) {
+    throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`)
+  }
+  const memoryOnly = (['history-size', 'history-bytes'] as const).find(
+    (n) => values[n] !== undefined,
+  )
+  if (memoryOnly !== undefined) {
+    throw new UsageError(
+      `--${memoryOnly} is for the in-memory hub; with --redis use --redis-stream-max-len or --redis-stream-max-age`,
+    )
+  }
+  const stream = values['redis-stream']
+  if (stream === '') throw new UsageError('--redis-stream must not be empty')
+  const maxLen = integerFlag('redis-stream-max-len', values['redis-stream-max-len'], {
+    min: 0,
+    max: INT_MAX,
+  })
+  const maxAgeS = integerFlag('redis-stream-max-age', values['redis-stream-max-age'], {
+    min: 0,
+    max: INT_MAX / 1000,
+  })
+  const { createRedisTransport } = await import('../redis/redis-transport.js')
+  const transport = await createRedisTransport({
+    url,
+    stream,
+    maxLen: maxLen === 0 ? null : maxLen,
+    maxAgeMs: maxAgeS === undefined || maxAgeS === 0 ? null : maxAgeS * 1000,
+    logger,
+  })
+  logger.info('joined the cluster on Redis', {
+    redis: url.replace(/\/\/[^@/]*@/, '//***@'),
+    stream: stream ?? DEFAULT_REDIS_STREAM,
+  })
+  return transport
 }

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Partial<Record<SseErrorCode, number>> = {
   ERR_SSE_FORBIDDEN: 403,
   ERR_SSE_NOT_FOUND: 404,
   ERR_SSE_HUB_CLOSED: 503,
+  ERR_SSE_TRANSPORT_UNAVAILABLE: 503,
 }
 
 /** A `text/plain` response. */

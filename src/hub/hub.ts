@@ -3,12 +3,11 @@
  */
 import { SseError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
-import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
-import { createEventIdGenerator } from './event-id.js'
-import { History } from './history.js'
+import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
 import { assertValidTopics } from './topic.js'
+import type { TransportRead } from './transport.js'
 import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
 
 function matchesByRule(subscriber: Subscriber, event: HubEvent): boolean {
@@ -30,9 +29,12 @@ export interface Hub {
   /**
    * Publishes one event to one or more topics (the first canonical). The event gets an id if it
    * has none, is encoded once, kept in the history and delivered to every matching subscriber.
+   * Resolves once the transport has stored it (in memory: at once; on Redis: once Redis has it,
+   * delivery following from the stream).
    *
    * @throws {SseError} (as a rejection) `ERR_SSE_INVALID_TOPIC`, an encoder code for a bad field,
-   *   or `ERR_SSE_HUB_CLOSED`. A failing subscriber never makes it reject.
+   *   `ERR_SSE_TRANSPORT_UNAVAILABLE` (nothing acknowledged), or `ERR_SSE_HUB_CLOSED`. A failing
+   *   subscriber never makes it reject.
    * @example
    * const { id } = await hub.publish('prices', { event: 'tick', data: '{"AAPL":231.5}' })
    */
@@ -53,12 +55,20 @@ export interface Hub {
   ): Promise<Subscription>
   /** Subscribers now connected. */
   readonly subscriberCount: number
-  /** The id of the newest event published, if any. */
+  /** The id of the newest event this hub has seen stored, if any. */
   readonly lastEventId: string | undefined
-  /** The kept events, oldest first (for diagnostics and tests). */
+  /** The kept events this process can list, oldest first (for diagnostics and tests). */
   history(): readonly HubEvent[]
-  /** Refuses further publishes and drops every subscriber; idempotent. */
+  /** Refuses further publishes, drops every subscriber, closes the transport; idempotent. */
   close(): void
+}
+
+/** A subscriber's progress from its replay to live delivery. */
+interface Resuming {
+  /** Live events that arrived while the replay was read; `undefined` once it has been sent. */
+  pending: HubEvent[] | undefined
+  /** The replay, once read: live events it covers are not sent again. */
+  read: TransportRead | undefined
 }
 
 /** Options of {@link createHub}: those of the hub plus where it logs. */
@@ -68,7 +78,7 @@ export interface CreateHubOptions extends HubOptions {
 }
 
 /**
- * Creates an in-process hub.
+ * Creates a hub: in-process by default, or on the `transport` given (Redis: many processes).
  *
  * Invariant: a subscriber reconnecting with `lastEventId` X receives every retained event after X
  * on its topics exactly once, in order, then live events, none lost in between.
@@ -82,17 +92,37 @@ export interface CreateHubOptions extends HubOptions {
 export function createHub(options: CreateHubOptions = {}): Hub {
   const resolved = resolveHubOptions(options)
   const logger = options.logger ?? silentLogger
-  const generateId = resolved.generateId ?? createEventIdGenerator()
-  const history = new History(resolved.historySize, resolved.historyBytes)
+  const transport =
+    resolved.transport ??
+    createMemoryTransport({
+      historySize: resolved.historySize,
+      historyBytes: resolved.historyBytes,
+      generateId: resolved.generateId,
+    })
   const subscribersByTopic = new Map<string, Set<Subscriber>>()
   // Subscribers by rule cannot be indexed by topic: each event asks every one of them.
   const ruleSubscribers = new Set<Subscriber>()
+  // Subscribers resuming: while their replay is read, live events wait in `pending`; after it,
+  // live events the replay already covered are skipped (a shared transport's tail may lag
+  // behind what the replay read), until the first one it did not cover.
+  const resuming = new Map<Subscriber, Resuming>()
   let subscriberCount = 0
-  let nextSeq = 1
   let lastEventId: string | undefined
   let closed = false
 
   const offer = (subscriber: Subscriber, event: HubEvent): void => {
+    if (resuming.size > 0) {
+      const state = resuming.get(subscriber)
+      if (state !== undefined) {
+        if (state.pending !== undefined) return void state.pending.push(event)
+        if (state.read?.covers(event)) return
+        resuming.delete(subscriber)
+      }
+    }
+    deliverTo(subscriber, event)
+  }
+
+  const deliverTo = (subscriber: Subscriber, event: HubEvent): void => {
     if (event.private && !subscriber.canReceivePrivate?.(event)) return
     try {
       subscriber.deliver(event)
@@ -123,33 +153,40 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     }
   }
 
-  const toHubEvent = (input: PublishInput, seq: number): HubEvent => {
-    assertValidTopics(input.topics)
-    const id = input.id ?? generateId()
-    const data = input.data ?? ''
-    const bytes = encodeEvent({ id, event: input.event, data, retry: input.retry } as SseEvent)
-    return {
-      id,
-      topics: [...input.topics],
-      type: input.event,
-      data,
-      private: input.private === true,
-      seq,
-      bytes,
-    }
-  }
+  // Every stored event, whoever published it, comes back here once, in the transport's order.
+  transport.tail((event) => {
+    if (closed) return
+    lastEventId = event.id
+    dispatch(event)
+  })
 
   const publishBatch = async (inputs: readonly PublishInput[]): Promise<PublishedEvent[]> => {
     if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
-    // Every event is checked and encoded before any is published: a bad one publishes none.
-    const events = inputs.map((input, index) => toHubEvent(input, nextSeq + index))
-    nextSeq += events.length
-    return events.map((event) => {
-      history.append(event)
-      lastEventId = event.id
-      dispatch(event)
-      return { id: event.id }
-    })
+    // Every event is checked before any is published: a bad one publishes none.
+    for (const input of inputs) assertValidTopics(input.topics)
+    return transport.publish(inputs)
+  }
+
+  const register = (subscriber: Subscriber, topics: ReadonlySet<string>): (() => void) => {
+    for (const topic of topics) {
+      const subscribers = subscribersByTopic.get(topic)
+      if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
+      else subscribers.add(subscriber)
+    }
+    if (subscriber.matchesTopic !== undefined) ruleSubscribers.add(subscriber)
+    subscriberCount++
+    let active = true
+    return () => {
+      if (!active || closed) return
+      active = false
+      subscriberCount--
+      for (const topic of topics) {
+        const subscribers = subscribersByTopic.get(topic)
+        subscribers?.delete(subscriber)
+        if (subscribers?.size === 0) subscribersByTopic.delete(topic)
+      }
+      ruleSubscribers.delete(subscriber)
+    }
   }
 
   const subscribe = async (
@@ -164,39 +201,36 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     const wanted = (event: HubEvent) =>
       event.topics.some((topic) => topics.has(topic)) || matchesByRule(subscriber, event)
     let replayed = 0
-    // Replay and registration happen in one synchronous step, so no live event can fall
-    // between the last replayed event and the first live one.
+    // Registered first, so no live event can fall between the last replayed event and the first
+    // live one; live events wait in `pending` while the (possibly remote) history is read.
+    const unregister = register(subscriber, topics)
+    const unsubscribe = () => {
+      resuming.delete(subscriber)
+      unregister()
+    }
     if (options.lastEventId !== undefined) {
-      const read = history.readAfter(options.lastEventId)
-      if (!read.found) subscriber.onHistoryGap?.(options.lastEventId)
-      for (const event of read.events) {
-        if (!wanted(event)) continue
-        offer(subscriber, event)
-        replayed++
+      const state: Resuming = { pending: [], read: undefined }
+      resuming.set(subscriber, state)
+      try {
+        const read = await transport.readAfter(options.lastEventId)
+        if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
+        if (!read.found) subscriber.onHistoryGap?.(options.lastEventId)
+        for (const event of read.events) {
+          if (!wanted(event)) continue
+          deliverTo(subscriber, event)
+          replayed++
+        }
+        const pending = state.pending ?? []
+        state.pending = undefined
+        state.read = read
+        // Those the read already covered were replayed above (or precede the id asked for).
+        for (const event of pending) offer(subscriber, event)
+      } catch (error) {
+        unsubscribe()
+        throw error
       }
     }
-    for (const topic of topics) {
-      const subscribers = subscribersByTopic.get(topic)
-      if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
-      else subscribers.add(subscriber)
-    }
-    if (subscriber.matchesTopic !== undefined) ruleSubscribers.add(subscriber)
-    subscriberCount++
-    let active = true
-    return {
-      replayed,
-      unsubscribe() {
-        if (!active || closed) return
-        active = false
-        subscriberCount--
-        for (const topic of topics) {
-          const subscribers = subscribersByTopic.get(topic)
-          subscribers?.delete(subscriber)
-          if (subscribers?.size === 0) subscribersByTopic.delete(topic)
-        }
-        ruleSubscribers.delete(subscriber)
-      },
-    }
+    return { replayed, unsubscribe }
   }
 
   return {
@@ -214,12 +248,15 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     get lastEventId() {
       return lastEventId
     },
-    history: () => history.all(),
+    history: () => transport.history(),
     close() {
+      if (closed) return
       closed = true
       subscribersByTopic.clear()
       ruleSubscribers.clear()
+      resuming.clear()
       subscriberCount = 0
+      transport.close()
     },
   }
 }

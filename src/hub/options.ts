@@ -2,6 +2,7 @@
  * The hub's options, their defaults, and the one place they are checked.
  */
 import type { EventIdGenerator } from './event-id.js'
+import type { Transport } from './transport.js'
 
 /** Default for {@link HubOptions.historySize}: events kept for replay. */
 export const DEFAULT_HISTORY_SIZE = 10_000
@@ -16,6 +17,13 @@ export interface HubOptions {
   historyBytes?: number | undefined
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined
+  /**
+   * Where events are stored and tailed; the hub closes it when it closes. The three options above
+   * belong to the default in-memory transport and cannot be combined with this one (a Redis
+   * transport has its own retention and ids).
+   * @defaultValue an in-memory transport (`createMemoryTransport`) with the options above
+   */
+  transport?: Transport | undefined
 }
 
 /** {@link HubOptions} with every default filled in. */
@@ -23,18 +31,30 @@ export interface ResolvedHubOptions {
   historySize: number
   historyBytes: number
   generateId: EventIdGenerator | undefined
+  transport: Transport | undefined
 }
 
 /**
  * Fills in defaults and checks every option.
  *
- * @throws {TypeError} naming the bad option and what it must be.
+ * @throws {TypeError} naming the bad option and what it must be, or the two that conflict.
  */
 export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions {
+  if (options.transport !== undefined) {
+    const memoryOnly = (['historySize', 'historyBytes', 'generateId'] as const).find(
+      (name) => options[name] !== undefined,
+    )
+    if (memoryOnly !== undefined) {
+      throw new TypeError(
+        `\`${memoryOnly}\` and \`transport\` cannot be used together: \`${memoryOnly}\` is an option of the in-memory transport; set retention on the transport given`,
+      )
+    }
+  }
   return {
     historySize: nonNegativeInteger('historySize', options.historySize, DEFAULT_HISTORY_SIZE),
     historyBytes: nonNegativeInteger('historyBytes', options.historyBytes, DEFAULT_HISTORY_BYTES),
     generateId: options.generateId,
+    transport: options.transport,
   }
 }
 

@@ -23,7 +23,11 @@ export interface HubEvent {
   readonly data: string
   /** Whether only authorized subscribers may receive it. */
   readonly private: boolean
-  /** Position in this hub's order: increasing by one per event. */
+  /**
+   * Position in this hub's order: increasing by one per event its transport delivers live. On a
+   * shared transport (Redis) it counts per process, and events read back for replay that this
+   * process had not delivered live carry 0.
+   */
   readonly seq: number
   /** The event encoded once, `id:` included; the same bytes go to every subscriber. */
   readonly bytes: Uint8Array

@@ -1,0 +1,39 @@
+/**
+ * Builds a {@link HubEvent}: the one place an event's wire bytes are encoded.
+ */
+import { encodeEvent } from '../protocol/encode.js'
+import type { SseEvent } from '../protocol/types.js'
+import type { HubEvent } from './types.js'
+
+/** The stored fields of an event, its id assigned. */
+export interface StoredEvent {
+  readonly id: string
+  readonly topics: readonly string[]
+  readonly type: string | undefined
+  readonly data: string
+  readonly retry: number | undefined
+  readonly private: boolean
+}
+
+/**
+ * Encodes `event` once, with its id, into the {@link HubEvent} every subscriber shares.
+ *
+ * @throws {SseError} an encoder code (`ERR_SSE_INVALID_EVENT`, …) for a bad field.
+ */
+export function buildHubEvent(event: StoredEvent, seq: number): HubEvent {
+  const bytes = encodeEvent({
+    id: event.id,
+    event: event.type,
+    data: event.data,
+    retry: event.retry,
+  } as SseEvent)
+  return {
+    id: event.id,
+    topics: event.topics,
+    type: event.type,
+    data: event.data,
+    private: event.private,
+    seq,
+    bytes,
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The default transport: events kept in this process's {@link History}, delivered at once.
+ */
+import { createEventIdGenerator, type EventIdGenerator } from './event-id.js'
+import { History } from './history.js'
+import { buildHubEvent } from './hub-event.js'
+import { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, nonNegativeInteger } from './options.js'
+import type { Transport, TransportRead } from './transport.js'
+import type { HubEvent } from './types.js'
+
+/** Options of {@link createMemoryTransport}. `undefined` means the default. */
+export interface MemoryTransportOptions {
+  /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
+  historySize?: number | undefined
+  /** Most encoded bytes kept for replay. @defaultValue {@link DEFAULT_HISTORY_BYTES} */
+  historyBytes?: number | undefined
+  /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
+  generateId?: EventIdGenerator | undefined
+}
+
+/**
+ * Creates the in-process transport: a bounded {@link History}, `seq` increasing by one per
+ * event, and the tail listener called synchronously inside `publish`.
+ *
+ * @throws {TypeError} for a bad option, naming it.
+ * @example
+ * const hub = createHub({ transport: createMemoryTransport({ historySize: 100 }) })
+ */
+export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
+  const history = new History(
+    nonNegativeInteger('historySize', options.historySize, DEFAULT_HISTORY_SIZE),
+    nonNegativeInteger('historyBytes', options.historyBytes, DEFAULT_HISTORY_BYTES),
+  )
+  const generateId = options.generateId ?? createEventIdGenerator()
+  let listener: (event: HubEvent) => void = () => {}
+  let nextSeq = 1
+
+  return {
+    async publish(inputs) {
+      // Every event is encoded before any is stored: a bad one publishes none.
+      const events = inputs.map((input, index) =>
+        buildHubEvent(
+          {
+            id: input.id ?? generateId(),
+            topics: [...input.topics],
+            type: input.event,
+            data: input.data ?? '',
+            retry: input.retry,
+            private: input.private === true,
+          },
+          nextSeq + index,
+        ),
+      )
+      nextSeq += events.length
+      return events.map((event) => {
+        history.append(event)
+        listener(event)
+        return { id: event.id }
+      })
+    },
+    async readAfter(lastEventId): Promise<TransportRead> {
+      const read = history.readAfter(lastEventId)
+      const end = nextSeq - 1
+      return { ...read, covers: (event) => event.seq <= end }
+    },
+    tail(next) {
+      listener = next
+    },
+    history: () => history.all(),
+    close() {},
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The Lua scripts the Redis transport runs: each is one round trip and atomic, so a batch is
+ * stored whole, in one contiguous run of entries, with its index and trimming.
+ *
+ * Entry fields: `t` topics (JSON array), `d` data, `e` event type, `r` retry, `p` private ("1"),
+ * `i` the publisher's id (absent: the event id is derived from the entry id).
+ */
+
+/**
+ * Appends a batch. KEYS: stream, id index. ARGV: max length ('' none), max age in ms ('' none),
+ * the number of events, then per event its field count and fields. Returns the entry ids.
+ *
+ * The id index is a sorted set: member a publisher's id, score the milliseconds of its latest
+ * entry (an id reused resumes from its latest event). It is trimmed with the stream: ids older
+ * than the stream's first entry go.
+ */
+export const PUBLISH_SCRIPT = `
+local stream, index = KEYS[1], KEYS[2]
+local maxLen, maxAge = ARGV[1], ARGV[2]
+local at = 4
+local ids = {}
+for e = 1, tonumber(ARGV[3]) do
+  local count = tonumber(ARGV[at])
+  local fields = {}
+  local publisherId = nil
+  for f = 1, count, 2 do
+    local name, value = ARGV[at + f], ARGV[at + f + 1]
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+    if name == 'i' then publisherId = value end
+  end
+  at = at + count + 1
+  local id
+  if maxLen ~= '' then
+    id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', unpack(fields))
+  else
+    id = redis.call('XADD', stream, '*', unpack(fields))
+  end
+  ids[e] = id
+  if publisherId then redis.call('ZADD', index, string.match(id, '^%d+'), publisherId) end
+end
+if maxAge ~= '' then
+  local now = redis.call('TIME')
+  local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(maxAge)
+  if oldest > 0 then redis.call('XTRIM', stream, 'MINID', '~', string.format('%.0f', oldest)) end
+end
+if redis.call('EXISTS', index) == 1 then
+  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  if first then
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.match(first[1], '^%d+'))
+  end
+end
+return ids
+`
+
+/**
+ * Finds the entry of an event id. KEYS: stream, id index. ARGV: the event id, the entry id it
+ * would derive from ('' if none). Returns the entry id, or false when it is not kept.
+ */
+export const RESOLVE_SCRIPT = `
+local stream, index = KEYS[1], KEYS[2]
+local ms = redis.call('ZSCORE', index, ARGV[1])
+if ms then
+  local entries = redis.call('XRANGE', stream, ms .. '-0', ms .. '-18446744073709551615')
+  for k = #entries, 1, -1 do
+    local fields = entries[k][2]
+    for f = 1, #fields, 2 do
+      if fields[f] == 'i' and fields[f + 1] == ARGV[1] then return entries[k][1] end
+    end
+  end
+end
+if ARGV[2] ~= '' then
+  local entry = redis.call('XRANGE', stream, ARGV[2], ARGV[2])[1]
+  if entry then
+    for f = 1, #entry[2], 2 do
+      if entry[2][f] == 'i' then return false end
+    end
+    return entry[1]
+  end
+end
+return false
+`
