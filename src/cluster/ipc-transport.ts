@@ -1,0 +1,89 @@
+/**
+ * In a worker process: a transport whose state lives in the primary, reached over IPC.
+ */
+import { SseError } from '../errors.js'
+import type { Transport, TransportRead } from '../hub/transport.js'
+import type { HubEvent, PublishedEvent } from '../hub/types.js'
+import {
+  isClusterMessage,
+  type PrimaryMessage,
+  type ReadReply,
+  type WorkerRequest,
+} from './messages.js'
+
+/** The IPC end a worker talks through: its own `process`. */
+export interface IpcChannel {
+  send?: ((message: unknown) => boolean) | undefined
+  on(event: 'message', listener: (message: unknown) => void): unknown
+  on(event: 'disconnect', listener: () => void): unknown
+  off(event: 'message', listener: (message: unknown) => void): unknown
+}
+
+type Waiter = { resolve(value: unknown): void; reject(error: unknown): void }
+
+/**
+ * Creates the worker side of the shared state. Publishes and reads go to the primary; every
+ * event stored there comes back to the tail listener, in the primary's order.
+ */
+export function createIpcTransport(channel: IpcChannel = process as IpcChannel): Transport {
+  let listener: (event: HubEvent) => void = () => {}
+  const waiting = new Map<number, Waiter>()
+  let nextRequestId = 1
+  let gone = false
+
+  const unavailable = () =>
+    new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', 'the primary process holding the hub is gone')
+
+  const onMessage = (raw: unknown) => {
+    if (!isClusterMessage(raw)) return
+    const message = raw as PrimaryMessage
+    if (message.kind === 'event') return listener(message.event)
+    const waiter = waiting.get(message.requestId)
+    if (waiter === undefined) return
+    waiting.delete(message.requestId)
+    if (message.error === undefined) waiter.resolve(message.value)
+    else if (message.error.code === undefined) waiter.reject(new Error(message.error.message))
+    else waiter.reject(new SseError(message.error.code, message.error.message))
+  }
+  channel.on('message', onMessage)
+  channel.on('disconnect', () => {
+    gone = true
+    for (const waiter of waiting.values()) waiter.reject(unavailable())
+    waiting.clear()
+  })
+
+  const request = <T>(message: Omit<WorkerRequest, 'requestId'>): Promise<T> => {
+    if (gone || channel.send === undefined) return Promise.reject(unavailable())
+    const requestId = nextRequestId++
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject })
+      channel.send?.({ ...message, requestId })
+    })
+  }
+
+  return {
+    publish: (inputs) =>
+      request<PublishedEvent[]>({ kind: 'publish', inputs } as Omit<WorkerRequest, 'requestId'>),
+    async readAfter(lastEventId): Promise<TransportRead> {
+      const reply = await request<ReadReply>({ kind: 'readAfter', lastEventId } as Omit<
+        WorkerRequest,
+        'requestId'
+      >)
+      return {
+        found: reply.found,
+        events: reply.events,
+        covers: (event) => event.seq <= reply.lastSeq,
+      }
+    },
+    tail(next) {
+      listener = next
+    },
+    // The history lives in the primary.
+    history: () => [],
+    close() {
+      channel.off('message', onMessage)
+      for (const waiter of waiting.values()) waiter.reject(unavailable())
+      waiting.clear()
+    },
+  }
+}

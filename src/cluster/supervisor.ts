@@ -1,0 +1,92 @@
+/**
+ * In the primary process: starts the workers, keeps them running, stops them on a signal.
+ */
+import cluster, { type Worker } from 'node:cluster'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from '../logger.js'
+import type { PrimaryState } from './primary-state.js'
+
+/** The environment variable telling a worker its index (0 runs the clock). */
+export const WORKER_INDEX_ENV = 'SSEHUB_WORKER_INDEX'
+
+/** What the supervisor needs. */
+export interface SupervisorOptions {
+  readonly count: number
+  readonly logger: Logger
+  /** The shared state to attach each worker to; `null` when workers share Redis instead. */
+  readonly state: PrimaryState | null
+}
+
+/**
+ * Forks `count` workers running the same command, and resolves with the URL once every one
+ * listens. A worker that dies is replaced; one that dies before it ever listened stops all
+ * (its error is a configuration or start-up error, and would only repeat).
+ */
+export function superviseWorkers(options: SupervisorOptions): Promise<string> {
+  const { count, logger, state } = options
+  // Structured clone: an event's bytes cross as bytes.
+  cluster.setupPrimary({ serialization: 'advanced' })
+  let listening = 0
+  let stopping = false
+  let url: string | undefined
+  return new Promise<string>((resolve, reject) => {
+    const fork = (index: number) => {
+      const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) })
+      state?.attach(worker)
+      let listened = false
+      worker.once('listening', (address: AddressInfo | { address: string; port: number }) => {
+        listened = true
+        listening++
+        if (url === undefined) url = urlOf(address)
+        if (listening === count) resolve(url)
+      })
+      worker.once('exit', (code, signal) => {
+        if (stopping) return
+        if (!listened) {
+          stopping = true
+          stopAll(0)
+          reject(new Error(`worker ${index} exited (${signal ?? code}) before listening`))
+          return
+        }
+        logger.error('a worker died; starting another', { worker: index, code, signal })
+        listening--
+        fork(index)
+      })
+    }
+    for (let index = 0; index < count; index++) fork(index)
+
+    const stopAll = (exitCode: number, signal: NodeJS.Signals = 'SIGTERM') => {
+      const workers = Object.values(cluster.workers ?? {}).filter(
+        (w): w is Worker => w !== undefined,
+      )
+      let alive = workers.length
+      if (alive === 0) return finish(exitCode)
+      for (const worker of workers) {
+        worker.once('exit', () => {
+          if (--alive === 0) finish(exitCode)
+        })
+        worker.process.kill(signal)
+      }
+    }
+    const finish = (exitCode: number) => {
+      state?.close()
+      if (url !== undefined) logger.info('stopped')
+      process.exitCode = exitCode
+    }
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(1)
+      stopping = true
+      logger.info('shutting down', { signal, workers: count })
+      stopAll(0, signal)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+}
+
+function urlOf(address: { address: string; port: number; addressType?: number | string }): string {
+  const host = address.address
+  const wildcard = host === '::' || host === '0.0.0.0' || host === null || host === undefined
+  const shown = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  return `http://${shown}:${address.port}`
+}
