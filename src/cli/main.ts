@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 /**
  * The `ssehub` command: `serve`, `publish`, `subscribe`.
  */
@@ -50,34 +51,38 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exitCode = code
   },
   (error: unknown) => {
-    const command = process.argv[2] ?? ''
-    if (error instanceof UsageError) {
-      const hint = command in HELPS ? `ssehub ${command} --help` : 'ssehub --help'
-      process.stderr.write(`ssehub: ${error.message}\nRun '${hint}' for usage.\n`)
-      process.exitCode = 2
-      return
-    }
-    if (error instanceof TypeError && command === 'serve') {
-      process.stderr.write(`ssehub: ${error.message}\n`)
-      process.exitCode = 2
-      return
-    }
-    if (error instanceof SseError && command === 'serve') {
-      // Redis unreachable at start, say.
-      process.stderr.write(`ssehub: ${error.message}\n`)
-      process.exitCode = 1
-      return
-    }
-    const code = (error as { code?: string }).code
-    if (
-      code !== undefined &&
-      ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
-    ) {
-      process.stderr.write(`ssehub: cannot listen: ${(error as Error).message}\n`)
-      process.exitCode = 1
-      return
-    }
-    process.stderr.write(`ssehub: ${(error as Error).stack ?? String(error)}\n`)
-    process.exitCode = 1
+    process.exitCode = report(error)
+    // A worker of `serve --workers` is held open by its IPC channel, and Node's cluster code
+    // exits 0 when that channel closes: exit here, with the code.
+    if (cluster.isWorker) process.exit(process.exitCode)
   },
 )
+
+/** Prints a failed command's error as a person can act on it; returns the exit code. */
+function report(error: unknown): number {
+  const command = process.argv[2] ?? ''
+  if (error instanceof UsageError) {
+    const hint = command in HELPS ? `ssehub ${command} --help` : 'ssehub --help'
+    process.stderr.write(`ssehub: ${error.message}\nRun '${hint}' for usage.\n`)
+    return 2
+  }
+  if (error instanceof TypeError && command === 'serve') {
+    process.stderr.write(`ssehub: ${error.message}\n`)
+    return 2
+  }
+  if (error instanceof SseError && command === 'serve') {
+    // Redis unreachable at start, say.
+    process.stderr.write(`ssehub: ${error.message}\n`)
+    return 1
+  }
+  const code = (error as { code?: string }).code
+  if (
+    code !== undefined &&
+    ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
+  ) {
+    process.stderr.write(`ssehub: cannot listen: ${(error as Error).message}\n`)
+    return 1
+  }
+  process.stderr.write(`ssehub: ${(error as Error).stack ?? String(error)}\n`)
+  return 1
+}

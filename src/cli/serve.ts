@@ -1,13 +1,21 @@
 /**
  * `ssehub serve`: run the hub server until SIGTERM or SIGINT.
  */
+import cluster from 'node:cluster'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { listen } from '../adapters/node.js'
+import { createIpcTransport } from '../cluster/ipc-transport.js'
+import { isStopMessage } from '../cluster/messages.js'
+import { servePrimaryState } from '../cluster/primary-state.js'
+import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster/supervisor.js'
 import { createHubApp } from '../http/app.js'
 import { createHub } from '../hub/hub.js'
+import { createMemoryTransport } from '../hub/memory-transport.js'
 import type { Transport } from '../hub/transport.js'
 import { createJsonLogger, type Logger } from '../logger.js'
-import { DEFAULT_REDIS_STREAM } from '../redis/options.js'
+import { resolveMercureOptions } from '../mercure/options.js'
+import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { integerFlag, UsageError, usageErrors } from './usage-error.js'
 
@@ -28,6 +36,8 @@ Options:
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
                              default: none, publishing is open)
   --no-clock                 do not publish the clock topic
+  --workers <n>              processes serving connections, one hub state (env SSEHUB_WORKERS;
+                             default: the number of cores); 1 runs in this process alone
   -h, --help                 this help
 
 Scale-out (several nodes behind a load balancer, one Redis):
@@ -52,6 +62,7 @@ const OPTIONS = {
   'cors-origins': { type: 'string' },
   'publish-key': { type: 'string' },
   'no-clock': { type: 'boolean' },
+  workers: { type: 'string' },
   redis: { type: 'string' },
   'redis-stream': { type: 'string' },
   'redis-stream-max-len': { type: 'string' },
@@ -61,6 +72,8 @@ const OPTIONS = {
 } as const
 
 const INT_MAX = Number.MAX_SAFE_INTEGER
+/** More workers than this is a typo, not a machine. */
+const MAX_WORKERS = 1024
 
 /** Runs `serve`; resolves once the server is listening. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -79,22 +92,54 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const publishKey = values['publish-key'] ?? env.SSEHUB_PUBLISH_KEY
   if (publishKey === '') throw new UsageError('--publish-key must not be empty')
   const mercure = mercureOptionsFrom(values, env)
+  // Checked here, once, so a bad key stops the command before any worker starts.
+  if (mercure !== null) resolveMercureOptions(mercure)
+  const redis = redisConfig(values, env)
+  const history = {
+    historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
+    historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
+  }
+  const workers =
+    integerFlag('workers', values.workers ?? env.SSEHUB_WORKERS, { min: 1, max: MAX_WORKERS }) ??
+    availableParallelism()
   const logger = createJsonLogger((line) => process.stderr.write(line))
-  const transport = await redisTransport(values, env, logger)
-  const hub =
-    transport === undefined
-      ? createHub({
-          historySize: integerFlag('history-size', values['history-size'], {
-            min: 0,
-            max: INT_MAX,
-          }),
-          historyBytes: integerFlag('history-bytes', values['history-bytes'], {
-            min: 0,
-            max: INT_MAX,
-          }),
-          logger,
-        })
-      : createHub({ transport, logger })
+  const warnings = () => {
+    if (publishKey === undefined) {
+      logger.warn(
+        'publishing is open: anyone who reaches this server can POST /publish; set --publish-key or SSEHUB_PUBLISH_KEY',
+      )
+    }
+    if (mercure !== null && (mercure.publisherJwtKey ?? mercure.jwtKey) === undefined) {
+      logger.info('Mercure publishing is off: set --jwt-key or --publisher-jwt-key to turn it on')
+    }
+  }
+
+  if (workers > 1 && cluster.isPrimary) {
+    // The primary holds the hub's state (unless Redis does) and supervises; workers serve.
+    const state =
+      redis === undefined ? servePrimaryState(createMemoryTransport(history), logger) : null
+    let url: string
+    try {
+      url = await superviseWorkers({ count: workers, logger, state })
+    } catch (error) {
+      // The worker has already said why on stderr.
+      logger.error('could not start the workers', { error: (error as Error).message })
+      process.exitCode = error instanceof WorkerStartError ? error.exitCode : 1
+      return
+    }
+    warnings()
+    logger.info('listening', { url, pid: process.pid, workers })
+    return
+  }
+
+  const worker = cluster.isWorker ? Number(env[WORKER_INDEX_ENV] ?? 0) : null
+  const transport =
+    redis !== undefined
+      ? await connectRedis(redis, logger)
+      : worker !== null
+        ? createIpcTransport()
+        : createMemoryTransport(history)
+  const hub = createHub({ transport, logger })
   const app = createHubApp({
     hub,
     heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS === 0 ? null : heartbeatS * 1000,
@@ -105,50 +150,58 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     }),
     corsOrigins,
     publishKey: publishKey ?? null,
-    clockIntervalMs: values['no-clock'] ? null : undefined,
+    // One clock for the whole process group: the first worker's.
+    clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
     mercure,
     logger,
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })
-  if (publishKey === undefined) {
-    logger.warn(
-      'publishing is open: anyone who reaches this server can POST /publish; set --publish-key or SSEHUB_PUBLISH_KEY',
-    )
+  if (worker === null) {
+    warnings()
+    logger.info('listening', { url: running.url, pid: process.pid })
+  } else {
+    logger.info('worker listening', { worker, pid: process.pid })
   }
-  if (mercure !== null && (mercure.publisherJwtKey ?? mercure.jwtKey) === undefined) {
-    logger.info('Mercure publishing is off: set --jwt-key or --publisher-jwt-key to turn it on')
-  }
-  logger.info('listening', { url: running.url, pid: process.pid })
   let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1)
+  const stop = (reason: string, escalate: boolean) => {
+    if (stopping) {
+      if (escalate) process.exit(1)
+      return
+    }
     stopping = true
-    logger.info('shutting down', { signal, streams: app.stats().streams })
+    if (worker === null)
+      logger.info('shutting down', { signal: reason, streams: app.stats().streams })
     running.close().then(() => {
-      logger.info('stopped')
+      if (worker === null) logger.info('stopped')
       process.exit(0)
     })
   }
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM', true))
+  process.on('SIGINT', () => stop('SIGINT', true))
+  if (worker !== null) {
+    // The primary asks by message, not by signal: a terminal's Ctrl-C already signals every
+    // process of the group, and a second signal means "now".
+    process.on('message', (message: unknown) => {
+      if (isStopMessage(message)) stop('primary', false)
+    })
+    process.on('disconnect', () => stop('primary gone', false))
+  }
 }
 
 type ServeValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
 }
 
+/** Redis options from the flags, checked; `undefined` without `--redis` (in memory). */
+type RedisConfig = Omit<RedisTransportOptions, 'logger'> & { url: string }
+
 /**
- * The Redis transport the flags ask for, connected; `undefined` without `--redis` (in memory).
- * The Redis module is loaded only then.
+ * Reads and checks the Redis flags without connecting, so a bad one is a usage error at once,
+ * before any worker starts.
  *
  * @throws {UsageError} for a bad flag, or one that needs `--redis` without it.
- * @throws {SseError} `ERR_SSE_TRANSPORT_UNAVAILABLE` when Redis cannot be reached.
  */
-async function redisTransport(
-  values: ServeValues,
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-): Promise<Transport | undefined> {
+function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig | undefined {
   const url = values.redis ?? (env.REDIS_URL === '' ? undefined : env.REDIS_URL)
   const redisFlags = ['redis-stream', 'redis-stream-max-len', 'redis-stream-max-age'] as const
   if (url === undefined) {
@@ -177,17 +230,25 @@ async function redisTransport(
     min: 0,
     max: INT_MAX / 1000,
   })
-  const { createRedisTransport } = await import('../redis/redis-transport.js')
-  const transport = await createRedisTransport({
+  return {
     url,
     stream,
     maxLen: maxLen === 0 ? null : maxLen,
     maxAgeMs: maxAgeS === undefined || maxAgeS === 0 ? null : maxAgeS * 1000,
-    logger,
-  })
+  }
+}
+
+/**
+ * Connects the Redis transport; the Redis module is loaded only then.
+ *
+ * @throws {SseError} `ERR_SSE_TRANSPORT_UNAVAILABLE` when Redis cannot be reached.
+ */
+async function connectRedis(config: RedisConfig, logger: Logger): Promise<Transport> {
+  const { createRedisTransport } = await import('../redis/redis-transport.js')
+  const transport = await createRedisTransport({ ...config, logger })
   logger.info('joined the cluster on Redis', {
-    redis: url.replace(/\/\/[^@/]*@/, '//***@'),
-    stream: stream ?? DEFAULT_REDIS_STREAM,
+    redis: config.url.replace(/\/\/[^@/]*@/, '//***@'),
+    stream: config.stream ?? DEFAULT_REDIS_STREAM,
   })
   return transport
 }

@@ -9,7 +9,11 @@ import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 
 /** A worker asks. */
 export type WorkerRequest =
-  | { readonly kind: 'publish'; readonly requestId: number; readonly inputs: readonly PublishInput[] }
+  | {
+      readonly kind: 'publish'
+      readonly requestId: number
+      readonly inputs: readonly PublishInput[]
+    }
   | { readonly kind: 'readAfter'; readonly requestId: number; readonly lastEventId: string }
 
 /** What the primary answers a read with. */
@@ -29,6 +33,14 @@ export type PrimaryMessage =
       readonly value?: readonly PublishedEvent[] | ReadReply
       readonly error?: { readonly code: SseErrorCode | undefined; readonly message: string }
     }
+
+/** The primary asks a worker to stop: close its server gracefully and exit. */
+export const STOP_MESSAGE = { kind: 'stop' } as const
+
+/** Whether `message` is {@link STOP_MESSAGE}. */
+export function isStopMessage(message: unknown): boolean {
+  return isClusterMessage(message) && message.kind === 'stop'
+}
 
 /** Whether `message` is one of ours (a worker's process may receive others). */
 export function isClusterMessage(message: unknown): message is { kind: string } {

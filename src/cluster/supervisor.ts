@@ -4,7 +4,22 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../logger.js'
+import { STOP_MESSAGE } from './messages.js'
 import type { PrimaryState } from './primary-state.js'
+
+/** A worker exited before it listened: a start-up error (its own message is on stderr). */
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError'
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message)
+  }
+}
+
+/** How long a worker may take to stop gracefully before it is killed. */
+const STOP_TIMEOUT_MS = 10_000
 
 /** The environment variable telling a worker its index (0 runs the clock). */
 export const WORKER_INDEX_ENV = 'SSEHUB_WORKER_INDEX'
@@ -44,8 +59,14 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
         if (stopping) return
         if (!listened) {
           stopping = true
-          stopAll(0)
-          reject(new Error(`worker ${index} exited (${signal ?? code}) before listening`))
+          const exitCode = typeof code === 'number' && code > 0 ? code : 1
+          stopAll(exitCode)
+          reject(
+            new WorkerStartError(
+              `worker ${index} exited (${signal ?? code}) before listening`,
+              exitCode,
+            ),
+          )
           return
         }
         logger.error('a worker died; starting another', { worker: index, code, signal })
@@ -55,17 +76,21 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
     }
     for (let index = 0; index < count; index++) fork(index)
 
-    const stopAll = (exitCode: number, signal: NodeJS.Signals = 'SIGTERM') => {
+    const stopAll = (exitCode: number) => {
       const workers = Object.values(cluster.workers ?? {}).filter(
-        (w): w is Worker => w !== undefined,
+        (w): w is Worker => w !== undefined && !w.isDead(),
       )
       let alive = workers.length
       if (alive === 0) return finish(exitCode)
       for (const worker of workers) {
+        const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_TIMEOUT_MS)
         worker.once('exit', () => {
+          clearTimeout(kill)
           if (--alive === 0) finish(exitCode)
         })
-        worker.process.kill(signal)
+        // By message, not by signal: see the worker's side in `serve`.
+        if (worker.isConnected()) worker.send(STOP_MESSAGE)
+        else worker.process.kill('SIGTERM')
       }
     }
     const finish = (exitCode: number) => {
@@ -77,7 +102,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
       if (stopping) process.exit(1)
       stopping = true
       logger.info('shutting down', { signal, workers: count })
-      stopAll(0, signal)
+      stopAll(0)
     }
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)

@@ -121,6 +121,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const health = (): HubResponse =>
     jsonResponse(200, {
       status: 'ok',
+      // Which process answered: with `--workers`, each serves its own connections.
+      pid: process.pid,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       streams: openStreams.size,
       subscribers: hub.subscriberCount,

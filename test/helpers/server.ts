@@ -38,14 +38,17 @@ export interface ServerProcess {
 /**
  * Spawns `node dist/cli/main.js serve …` and waits for its `listening` log line.
  *
- * @param args extra `serve` flags; `--port 0 --host 127.0.0.1` unless `--port` is among them.
+ * @param args extra `serve` flags; `--port 0 --host 127.0.0.1` unless `--port` is among them,
+ *   `--workers 1` unless `--workers` is.
  */
 export async function spawnServer(
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ServerProcess> {
   const portArgs = args.includes('--port') ? [] : ['--port', '0', '--host', '127.0.0.1']
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...portArgs, ...args], {
+  // One process unless a test asks for workers: kills and restarts then mean one process.
+  const workerArgs = args.includes('--workers') ? [] : ['--workers', '1']
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...portArgs, ...workerArgs, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
