@@ -17,21 +17,20 @@
 // bench/results/.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createConnection, createServer } from 'node:net'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { freePort, procStat, waitForPort } from './lib/processes.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const CLI = join(here, '..', 'dist', 'cli', 'main.js')
 const TOPIC = 'bench'
 const IN_FLIGHT = 4
 const PACE_MS = 10
-const TICKS_PER_SECOND = 100
 
 const { values } = parseArgs({
   options: {
@@ -64,35 +63,7 @@ function spawnChild(file, args, options = {}) {
   return child
 }
 
-async function freePort() {
-  const probe = createServer()
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
-async function waitForPort(port, child) {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`)
-    const ok = await new Promise((resolve) => {
-      const socket = createConnection(port, '127.0.0.1')
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`nothing listens on ${port}`)
-}
-
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
-}
+const cpuSeconds = (pid) => procStat(pid).cpuSeconds
 
 function buildClient() {
   mkdirSync(join(here, 'results'), { recursive: true })
@@ -138,6 +109,8 @@ async function startNode(redisUrl, stream) {
   const redisArgs = redisUrl === undefined ? [] : ['--redis', redisUrl, '--redis-stream', stream]
   const child = spawnChild(process.execPath, [
     ...[CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--no-clock'],
+    // One process per node: the nodes are what this compares.
+    ...['--workers', '1'],
     // A burst must not be cut short by the slow-client cap (bench/run.js does the same).
     ...['--max-buffered-bytes', String(256 * 1024 * 1024)],
     ...redisArgs,

@@ -69,7 +69,8 @@ if (values.subscribers) {
   plan.broadcast = values.subscribers.split(',').map((n) => broadcastAt(Number(n), events))
 }
 const scenarios = (values.scenarios ?? Object.keys(RUNNERS).join(',')).split(',')
-const serverNames = (values.servers ?? Object.keys(SERVERS).join(',')).split(',')
+const defaultServers = Object.keys(SERVERS).filter((name) => !SERVERS[name].optIn)
+const serverNames = (values.servers ?? defaultServers.join(',')).split(',')
 
 /** Node flags writing a V8 CPU profile of one server to bench/results/profiles/. */
 const profileFlags = (name) => [

@@ -36,13 +36,9 @@ const publishInQuery = (topic, data) => ({
   body: data,
 })
 
-/**
- * Each server: how to start it, the subscribe path for a list of topics (`%d` is the
- * subscriber's index), the publish request for one event, and, for those that replay missed
- * events, the id of a published event from the publish response.
- */
-export const SERVERS = {
-  ssehub: {
+/** `ssehub serve` with `workers` processes (CPU and memory are summed over all of them). */
+function ssehubServer(workers) {
+  return {
     start: (port, nodeFlags = []) =>
       spawnWithFdLimit(process.execPath, [
         ...nodeFlags,
@@ -52,6 +48,8 @@ export const SERVERS = {
         String(port),
         '--host',
         '127.0.0.1',
+        '--workers',
+        String(workers),
         '--no-clock',
         '--heartbeat',
         '15',
@@ -66,7 +64,18 @@ export const SERVERS = {
       body: `topic=${encodeURIComponent(topic)}&data=${encodeURIComponent(data)}`,
     }),
     eventId: (responseBody) => responseBody,
-  },
+  }
+}
+
+/**
+ * Each server: how to start it, the subscribe path for a list of topics (`%d` is the
+ * subscriber's index), the publish request for one event, and, for those that replay missed
+ * events, the id of a published event from the publish response.
+ */
+export const SERVERS = {
+  ssehub: ssehubServer(1),
+  // Opt-in (`--servers ssehub,ssehub-2w`): the speed-up from one to two worker processes.
+  'ssehub-2w': { ...ssehubServer(2), optIn: true },
   'raw-node': {
     ...nodeServer('bench/peers/raw-node.js'),
     subscribePath: topicsInQuery,

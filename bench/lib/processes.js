@@ -28,13 +28,44 @@ export async function stop(child, signal = 'SIGKILL') {
   clearTimeout(killer)
 }
 
-/** CPU seconds (user + system) and resident memory of a running process. */
+/**
+ * CPU seconds (user + system) and resident memory of a running process and all its descendants
+ * (`ssehub serve --workers N` is a primary and N workers).
+ */
 export function procStat(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1])
+  let cpuSeconds = 0
+  let rssKb = 0
+  for (const member of [pid, ...descendants(pid)]) {
+    try {
+      const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1].split(' ')
+      cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+      const status = readFileSync(`/proc/${member}/status`, 'utf8')
+      rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+    } catch (error) {
+      // A descendant may exit between the listing and the read; the process itself may not.
+      if (member === pid) throw error
+    }
+  }
   return { cpuSeconds, rssKb }
+}
+
+function descendants(pid) {
+  const found = []
+  const queue = [pid]
+  while (queue.length > 0) {
+    const parent = queue.shift()
+    let children = ''
+    try {
+      children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8')
+    } catch {
+      continue
+    }
+    for (const child of children.trim().split(/\s+/).filter(Boolean)) {
+      found.push(Number(child))
+      queue.push(Number(child))
+    }
+  }
+  return found
 }
 
 /** A loopback port nothing listens on right now. */

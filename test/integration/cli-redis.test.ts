@@ -1,25 +1,11 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
 import { publishTo } from '../helpers/cluster.js'
 import { startRedis, type TestRedis } from '../helpers/redis.js'
-import { CLI_PATH, type ServerProcess, spawnServer } from '../helpers/server.js'
+import { type ServerProcess, spawnServer } from '../helpers/server.js'
 
-/** Runs the built CLI to completion. */
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c) => {
-    stdout += c
-  })
-  child.stderr.on('data', (c) => {
-    stderr += c
-  })
-  const [code] = await once(child, 'close')
-  return { code: code as number | null, stdout, stderr }
-}
+const run = runCli
 
 let redis: TestRedis | undefined
 let node: ServerProcess | undefined
