@@ -37,7 +37,10 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
   const onMessage = (raw: unknown) => {
     if (!isClusterMessage(raw)) return
     const message = raw as PrimaryMessage
-    if (message.kind === 'event') return listener(message.event)
+    if (message.kind === 'events') {
+      for (const event of message.events) listener(event)
+      return
+    }
     const waiter = waiting.get(message.requestId)
     if (waiter === undefined) return
     waiting.delete(message.requestId)

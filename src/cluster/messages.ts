@@ -20,13 +20,13 @@ export type WorkerRequest =
 export interface ReadReply {
   readonly found: boolean
   readonly events: readonly HubEvent[]
-  /** The `seq` of the last event sent to workers before this reply: the read covers up to it. */
+  /** The `seq` of the newest event when the read was made: the read covers up to it. */
   readonly lastSeq: number
 }
 
 /** The primary answers, or broadcasts an event. */
 export type PrimaryMessage =
-  | { readonly kind: 'event'; readonly event: HubEvent }
+  | { readonly kind: 'events'; readonly events: readonly HubEvent[] }
   | {
       readonly kind: 'reply'
       readonly requestId: number

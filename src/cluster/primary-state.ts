@@ -4,6 +4,7 @@
 import type { Worker } from 'node:cluster'
 import { SseError } from '../errors.js'
 import type { Transport } from '../hub/transport.js'
+import type { HubEvent } from '../hub/types.js'
 import type { Logger } from '../logger.js'
 import { isClusterMessage, type PrimaryMessage, type WorkerRequest } from './messages.js'
 
@@ -16,8 +17,9 @@ export interface PrimaryState {
 
 /**
  * Serves `transport` to workers: publishes and reads on request, and every stored event to every
- * attached worker, in the transport's order. One IPC channel per worker keeps order: an event
- * sent before a read's reply arrives before it, so the worker knows what the read covers.
+ * attached worker, in the transport's order (one IPC channel per worker keeps it). A read's reply
+ * says the newest `seq` it covers, so the worker's hub can skip what it replayed when the same
+ * events then arrive live.
  */
 export function servePrimaryState(transport: Transport, logger: Logger): PrimaryState {
   const workers = new Set<Worker>()
@@ -26,10 +28,20 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
     if (worker.isConnected()) worker.send(message)
   }
 
+  // The events of one turn cross to each worker as one message: a message costs a system call
+  // and a structured clone each way, and in a burst most of the cost is that, not the bytes. A
+  // read answered before a batch goes out still covers it (`lastSeq`): the worker's hub skips
+  // live events a read has covered.
+  let batch: HubEvent[] = []
+  const flush = () => {
+    const message: PrimaryMessage = { kind: 'events', events: batch }
+    batch = []
+    for (const worker of workers) send(worker, message)
+  }
   transport.tail((event) => {
     lastSeq = event.seq
-    const message: PrimaryMessage = { kind: 'event', event }
-    for (const worker of workers) send(worker, message)
+    if (batch.length === 0) setImmediate(flush)
+    batch.push(event)
   })
 
   const answer = async (worker: Worker, request: WorkerRequest): Promise<void> => {
