@@ -39,7 +39,8 @@ const publishInQuery = (topic, data) => ({
 /** `ssehub serve` with `workers` processes (CPU and memory are summed over all of them). */
 function ssehubServer(workers) {
   return {
-    start: (port, nodeFlags = []) =>
+    // `extra` flags come last, so they override the defaults (parseArgs keeps the last value).
+    start: (port, nodeFlags = [], extra = []) =>
       spawnWithFdLimit(process.execPath, [
         ...nodeFlags,
         join(root, 'dist/cli/main.js'),
@@ -56,6 +57,7 @@ function ssehubServer(workers) {
         // The peers have no cap on unsent bytes; a burst must not be cut short by ours.
         '--max-buffered-bytes',
         String(256 * 1024 * 1024),
+        ...extra,
       ]),
     subscribePath: topicsInQuery,
     publish: (topic, data) => ({
