@@ -61,7 +61,11 @@ async function check({ workers, streams }) {
   const clients = []
   for (let left = streams; left > 0; left -= PER_CLIENT) {
     const count = Math.min(left, PER_CLIENT)
-    clients.push({ count, ...startLoadClient(binary, port, '/events?topic=capacity', count) })
+    const source = `127.0.0.${10 + clients.length}`
+    clients.push({
+      count,
+      ...startLoadClient(binary, port, '/events?topic=capacity', count, { source }),
+    })
   }
   await Promise.all(clients.map((c) => c.ready))
   const connectSeconds = (performance.now() - started) / 1000
