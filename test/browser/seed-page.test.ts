@@ -1,4 +1,5 @@
 import { createServer } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,6 +10,8 @@ import { type ServerProcess, spawnServer } from '../helpers/server.js'
 const SEED_PAGE = new URL('../../../shared/seed/sse-test.html', import.meta.url)
 const SEED_PORT = 3000
 const LOST = '⚠️ Connection lost... reconnecting.'
+// As `npm start` runs it: anonymous Mercure subscribers, one worker per core.
+const NPM_START_ARGS = ['--anonymous', '--workers', String(availableParallelism())]
 
 async function assertPortFree(port: number): Promise<void> {
   const probe = createServer()
@@ -38,7 +41,7 @@ afterAll(async () => {
 
 describe('the seed page (sse-test.html from file://)', () => {
   it('shows the server time, shows the connection lost, and resumes after a restart', async () => {
-    server = await spawnServer(['--port', String(SEED_PORT)])
+    server = await spawnServer(['--port', String(SEED_PORT), ...NPM_START_ARGS])
     const page = await browser.newPage()
     await page.goto(SEED_PAGE.href)
     expect(fileURLToPath(SEED_PAGE)).toMatch(/sse-test\.html$/)
@@ -63,7 +66,7 @@ describe('the seed page (sse-test.html from file://)', () => {
       },
     )
 
-    server = await spawnServer(['--port', String(SEED_PORT)])
+    server = await spawnServer(['--port', String(SEED_PORT), ...NPM_START_ARGS])
     await page.waitForFunction(
       (lost) => {
         const text = document.getElementById('output')?.textContent ?? ''
