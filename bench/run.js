@@ -97,7 +97,10 @@ for (const scenario of scenarios) {
         binary,
         name,
         server,
-        nodeFlags: values.profile ? profileFlags(name) : [],
+        nodeFlags: [
+          ...(values.profile ? profileFlags(name) : []),
+          ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        ],
         // SIGTERM lets a profiled Node server write its profile on the way out.
         stopSignal: values.profile ? 'SIGTERM' : 'SIGKILL',
       }

@@ -28,13 +28,14 @@ export async function stop(child, signal = 'SIGKILL') {
   clearTimeout(killer)
 }
 
-/** CPU seconds (user + system) and resident memory of a running process. */
+/** CPU seconds (user + system, and system alone) and resident memory of a running process. */
 export function procStat(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+  const sysSeconds = Number(fields[12]) / TICKS_PER_SECOND
+  const cpuSeconds = Number(fields[11]) / TICKS_PER_SECOND + sysSeconds
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1])
-  return { cpuSeconds, rssKb }
+  return { cpuSeconds, sysSeconds, rssKb }
 }
 
 /** A loopback port nothing listens on right now. */
