@@ -134,6 +134,19 @@ static void start_connect(int i) {
     fprintf(stderr, "socket %d: %s\n", i, strerror(errno));
     exit(1);
   }
+  // Loopback only: spread the streams over the source addresses 127.0.0.2 to 127.0.0.65, the
+  // port picked at connect (IP_BIND_ADDRESS_NO_PORT). From one address the 28,000 ephemeral
+  // ports run out once earlier runs' closed streams sit in TIME_WAIT (EADDRNOTAVAIL).
+  if (addr.sin_addr.s_addr == htonl(INADDR_LOOPBACK)) {
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    struct sockaddr_in from = {.sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (uint32_t)(i % 64))};
+    if (bind(c->fd, (struct sockaddr *)&from, sizeof from) < 0) {
+      fprintf(stderr, "bind %d: %s\n", i, strerror(errno));
+      exit(1);
+    }
+  }
   if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
     fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
     exit(1);
