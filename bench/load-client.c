@@ -58,8 +58,6 @@ static uint64_t events, lost, duplicated;
 static int ep, count, ready, opening, next_to_open, caught_count;
 static conn_t *conns;
 static struct sockaddr_in addr;
-static struct sockaddr_in source;
-static int has_source;
 static const char *host, *path;
 static char last_event_id[128];
 static int64_t target_seq = -1;
@@ -136,11 +134,18 @@ static void start_connect(int i) {
     fprintf(stderr, "socket %d: %s\n", i, strerror(errno));
     exit(1);
   }
-  // Each source address has its own ~28,000 ephemeral ports: more streams than that to one
-  // server port need clients on several loopback addresses (LOAD_CLIENT_SOURCE=127.0.0.N).
-  if (has_source && bind(c->fd, (struct sockaddr *)&source, sizeof source) < 0) {
-    fprintf(stderr, "bind %d: %s\n", i, strerror(errno));
-    exit(1);
+  // Loopback only: spread the streams over the source addresses 127.0.0.2 to 127.0.0.65, the
+  // port picked at connect (IP_BIND_ADDRESS_NO_PORT). From one address the 28,000 ephemeral
+  // ports run out once earlier runs' closed streams sit in TIME_WAIT (EADDRNOTAVAIL).
+  if (addr.sin_addr.s_addr == htonl(INADDR_LOOPBACK)) {
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    struct sockaddr_in from = {.sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (uint32_t)(i % 64))};
+    if (bind(c->fd, (struct sockaddr *)&from, sizeof from) < 0) {
+      fprintf(stderr, "bind %d: %s\n", i, strerror(errno));
+      exit(1);
+    }
   }
   if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
     fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
@@ -254,11 +259,6 @@ int main(int argc, char **argv) {
   count = atoi(argv[4]);
   addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
   inet_pton(AF_INET, host, &addr.sin_addr);
-  const char *source_text = getenv("LOAD_CLIENT_SOURCE");
-  if (source_text != NULL && source_text[0] != '\0') {
-    source = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = 0};
-    has_source = inet_pton(AF_INET, source_text, &source.sin_addr) == 1;
-  }
   ep = epoll_create1(0);
   conns = calloc((size_t)count, sizeof *conns);
   for (int i = 0; i < count; i++) conns[i].next_seq = -1;

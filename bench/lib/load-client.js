@@ -19,14 +19,12 @@ export function buildLoadClient() {
 
 /**
  * Starts `count` subscribers on `path` (`%d`: the subscriber's index). `ready` resolves with the
- * µs it took until every stream had its response headers. `source`: the loopback address the
- * streams connect from (each has its own ephemeral ports), the kernel's choice by default.
+ * µs it took until every stream had its response headers.
  */
-export function startLoadClient(binary, port, path, count, { source } = {}) {
+export function startLoadClient(binary, port, path, count) {
   const child = track(
     spawn(binary, ['127.0.0.1', String(port), path, String(count)], {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, LOAD_CLIENT_SOURCE: source ?? '' },
     }),
   )
   const lines = createInterface({ input: child.stdout })

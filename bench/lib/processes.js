@@ -29,16 +29,19 @@ export async function stop(child, signal = 'SIGKILL') {
 }
 
 /**
- * CPU seconds (user + system) and resident memory of a running process and all its descendants
- * (`ssehub serve --workers N` is a primary and N workers).
+ * CPU seconds (user + system, and system alone) and resident memory of a running process and
+ * all its descendants (`ssehub serve --workers N` is a primary and N workers).
  */
 export function procStat(pid) {
   let cpuSeconds = 0
+  let sysSeconds = 0
   let rssKb = 0
   for (const member of [pid, ...descendants(pid)]) {
     try {
       const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1].split(' ')
-      cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+      const sys = Number(fields[12]) / TICKS_PER_SECOND
+      sysSeconds += sys
+      cpuSeconds += Number(fields[11]) / TICKS_PER_SECOND + sys
       const status = readFileSync(`/proc/${member}/status`, 'utf8')
       rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
     } catch (error) {
@@ -46,7 +49,7 @@ export function procStat(pid) {
       if (member === pid) throw error
     }
   }
-  return { cpuSeconds, rssKb }
+  return { cpuSeconds, sysSeconds, rssKb }
 }
 
 function descendants(pid) {

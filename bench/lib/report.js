@@ -10,6 +10,7 @@ const DELIVERY_COLUMNS = [
   ['delivered/s', (r) => r.eventsPerSecond],
   ['lost', (r) => r.lost],
   ['CPU s/1M deliveries (µs/delivery)', (r) => fmt(r.usPerDelivery, 2)],
+  ['of it kernel', (r) => `${fmt(100 * r.sysShare, 0)} %`],
   ['p50 ms', (r) => fmt(r.p50Ms)],
   ['p99 ms', (r) => fmt(r.p99Ms)],
   ['max ms', (r) => fmt(r.maxMs)],

@@ -62,6 +62,8 @@ export async function measurePhase(session, expected, phase) {
     lost: expected - delivered,
     eventsPerSecond: Math.round(delivered / seconds),
     usPerDelivery: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, delivered),
+    // The kernel's part: system calls, and on loopback the receiving side's TCP work too.
+    sysShare: (after.sysSeconds - before.sysSeconds) / (after.cpuSeconds - before.cpuSeconds),
     p50Ms: latency.p50 / 1000,
     p99Ms: latency.p99 / 1000,
     maxMs: latency.max / 1000,

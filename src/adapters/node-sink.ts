@@ -2,6 +2,7 @@
  * The sink of one `node:http` event-stream response: bytes straight to the socket.
  */
 import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Sink } from '../stream/sink.js'
 
 /**
@@ -20,12 +21,23 @@ import type { Sink } from '../stream/sink.js'
  */
 export class NodeSink implements Sink {
   readonly #res: ServerResponse
+  // Set once the response owns its socket with its headers sent; from then on a write touches
+  // the socket alone, not the response's getters as well (with thousands of streams written one
+  // after the other, each object a write reads is one more likely cache miss).
+  #socket: Socket | undefined
+  #chunked = false
+  #ended = false
 
   constructor(res: ServerResponse) {
     this.#res = res
   }
 
   write(chunk: Uint8Array): void {
+    const direct = this.#socket
+    if (direct !== undefined) {
+      if (!this.#ended && !direct.destroyed) direct.write(this.#chunked ? frameChunk(chunk) : chunk)
+      return
+    }
     const res = this.#res
     if (res.writableEnded || res.destroyed) return
     const socket = res.socket
@@ -33,15 +45,19 @@ export class NodeSink implements Sink {
       res.write(chunk)
       return
     }
-    socket.write(res.chunkedEncoding ? frameChunk(chunk) : chunk)
+    this.#socket = socket
+    this.#chunked = res.chunkedEncoding
+    socket.write(this.#chunked ? frameChunk(chunk) : chunk)
   }
 
   get bufferedBytes(): number {
-    // Node's count already includes the socket's own buffer.
-    return this.#res.writableLength
+    // Once writing to the socket, everything unsent is in the socket's own buffer; until then
+    // Node's count for the response includes the socket's.
+    return this.#socket?.writableLength ?? this.#res.writableLength
   }
 
   end(): void {
+    this.#ended = true
     if (!this.#res.writableEnded) this.#res.end()
   }
 
@@ -62,7 +78,13 @@ let lastFramed: Buffer | undefined
  */
 export function frameChunk(body: Uint8Array): Buffer {
   if (body === lastBody && lastFramed !== undefined) return lastFramed
-  const framed = Buffer.concat([Buffer.from(`${body.byteLength.toString(16)}\r\n`), body, CRLF])
+  // One allocation, written in place: at a steady rate every event is framed on its own.
+  const size = body.byteLength.toString(16)
+  const framed = Buffer.allocUnsafe(size.length + body.byteLength + 4)
+  let at = framed.write(size, 0, 'latin1')
+  at += CRLF.copy(framed, at)
+  framed.set(body, at)
+  CRLF.copy(framed, at + body.byteLength)
   lastBody = body
   lastFramed = framed
   return framed

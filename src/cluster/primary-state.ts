@@ -41,7 +41,9 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
   transport.tail((event) => {
     lastSeq = event.seq
     if (batch.length === 0) setImmediate(flush)
-    batch.push(event)
+    // The encoder's bytes may be a view into a shared pool; a structured clone would copy the
+    // whole pool slab, so each event crosses with a buffer of its own.
+    batch.push({ ...event, bytes: new Uint8Array(event.bytes) })
   })
 
   const answer = async (worker: Worker, request: WorkerRequest): Promise<void> => {

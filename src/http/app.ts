@@ -146,7 +146,9 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     routes.set(SUBSCRIPTIONS_PATH, { GET: mercure.subscriptions })
   }
 
-  const route = async (request: HubRequest): Promise<HubResponse> => {
+  // Not async: `handle` awaits the result anyway, and a throw here lands in its `catch` just as a
+  // rejection would; one promise and its ticks fewer per request.
+  const route = (request: HubRequest): HubResponse | Promise<HubResponse> => {
     const path = request.url.pathname
     // One handler answers for every subscription resource below the collection.
     const handlers = routes.get(

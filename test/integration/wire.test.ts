@@ -83,6 +83,26 @@ describe('event-stream wire format over HTTP/1.1', () => {
     expect(await connection.waitFor(/"status":"ok"/)).toMatch(/0\r\n\r\nHTTP\/1\.1 200/)
   })
 
+  it('answers a publish with a Content-Length body, and a preflight with neither', async () => {
+    server = await startTestServer()
+    const connection = await rawConnection()
+    const form = 'topic=t&data=a'
+    connection.send(
+      `POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}` +
+        'OPTIONS /publish HTTP/1.1\r\nHost: x\r\n\r\n',
+    )
+    const received = await connection.waitFor(/HTTP\/1\.1 204[\s\S]*\r\n\r\n$/)
+    const publishHead = received.slice(0, received.indexOf(HEAD_END))
+    const rest = received.slice(publishHead.length + HEAD_END.length)
+    const id = server.app.hub.lastEventId ?? ''
+    expect(publishHead).toMatch(new RegExp(`content-length: ${id.length}`, 'i'))
+    expect(publishHead).not.toMatch(/transfer-encoding/i)
+    // The next response starts right after the declared length: the framing is exact.
+    expect(rest.startsWith(`${id}HTTP/1.1 204 No Content\r\n`)).toBe(true)
+    const preflightHead = received.slice(received.indexOf('HTTP/1.1 204'))
+    expect(preflightHead).not.toMatch(/content-length|transfer-encoding/i)
+  })
+
   it('sends HTTP/1.0 clients the bare event stream, without chunk framing', async () => {
     server = await startTestServer()
     const connection = await rawConnection()
