@@ -2,7 +2,7 @@
  * The server's options, their defaults, and the one place they are checked.
  */
 import type { Hub } from '../hub/hub.js'
-import { nonNegativeInteger } from '../hub/options.js'
+import { nonNegativeInteger, positiveIntegerOrNull } from '../hub/options.js'
 import type { Logger } from '../logger.js'
 import type { MercureOptions } from '../mercure/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
@@ -67,18 +67,6 @@ export interface ResolvedHubAppOptions {
  * @throws {TypeError} naming the bad option and what it must be.
  */
 export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOptions {
-  const positiveOrNull = (
-    name: string,
-    value: number | null | undefined,
-    fallback: number | null,
-  ) => {
-    if (value === null) return null
-    const resolved = nonNegativeInteger(name, value, fallback ?? 0)
-    if (value !== undefined && resolved === 0) {
-      throw new TypeError(`\`${name}\` must be a positive integer or null, got 0`)
-    }
-    return value === undefined ? fallback : resolved
-  }
   const corsOrigins = options.corsOrigins ?? '*'
   if (
     corsOrigins !== '*' &&
@@ -95,14 +83,14 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
     throw new TypeError('`clockTopic` must be a non-empty string')
   }
   return {
-    heartbeatMs: positiveOrNull('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS),
+    heartbeatMs: positiveIntegerOrNull('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     retryMs: options.retryMs === null ? null : nonNegativeIntegerOrNull('retryMs', options.retryMs),
     shutdownRetryMs: nonNegativeInteger(
       'shutdownRetryMs',
       options.shutdownRetryMs,
       DEFAULT_SHUTDOWN_RETRY_MS,
     ),
-    maxBufferedBytes: positiveOrNull(
+    maxBufferedBytes: positiveIntegerOrNull(
       'maxBufferedBytes',
       options.maxBufferedBytes,
       DEFAULT_MAX_BUFFERED_BYTES,
@@ -115,7 +103,7 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
     corsOrigins,
     publishKey,
     clockTopic,
-    clockIntervalMs: positiveOrNull(
+    clockIntervalMs: positiveIntegerOrNull(
       'clockIntervalMs',
       options.clockIntervalMs,
       DEFAULT_CLOCK_INTERVAL_MS,

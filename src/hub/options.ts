@@ -70,3 +70,20 @@ export function nonNegativeInteger(name: string, value: unknown, fallback: numbe
   }
   return value
 }
+
+/**
+ * Checks an option that is a positive integer, or `null` for "off"; `undefined` is `fallback`.
+ *
+ * @throws {TypeError} naming the option, for anything else (0 included).
+ */
+export function positiveIntegerOrNull(
+  name: string,
+  value: number | null | undefined,
+  fallback: number | null,
+): number | null {
+  if (value === null) return null
+  if (value === undefined) return fallback
+  const checked = nonNegativeInteger(name, value, 0)
+  if (checked === 0) throw new TypeError(`\`${name}\` must be a positive integer or null, got 0`)
+  return checked
+}

@@ -1,7 +1,7 @@
 /**
  * The Redis transport's options, their defaults, and the one place they are checked.
  */
-import { nonNegativeInteger } from '../hub/options.js'
+import { positiveIntegerOrNull } from '../hub/options.js'
 import type { Logger } from '../logger.js'
 
 /** Default for {@link RedisTransportOptions.stream}: the stream key every node shares. */
@@ -58,24 +58,13 @@ export function resolveRedisTransportOptions(
   if (typeof stream !== 'string' || stream.length === 0) {
     throw new TypeError('`stream` must be a non-empty string')
   }
-  const positiveOrNull = (
-    name: string,
-    value: number | null | undefined,
-    fallback: number | null,
-  ) => {
-    if (value === null) return null
-    if (value === undefined) return fallback
-    const checked = nonNegativeInteger(name, value, 0)
-    if (checked === 0) throw new TypeError(`\`${name}\` must be a positive integer or null, got 0`)
-    return checked
-  }
   return {
     url,
     stream,
-    maxLen: positiveOrNull('maxLen', options.maxLen, DEFAULT_REDIS_MAX_LEN),
-    maxAgeMs: positiveOrNull('maxAgeMs', options.maxAgeMs, null),
+    maxLen: positiveIntegerOrNull('maxLen', options.maxLen, DEFAULT_REDIS_MAX_LEN),
+    maxAgeMs: positiveIntegerOrNull('maxAgeMs', options.maxAgeMs, null),
     commandTimeoutMs:
-      positiveOrNull(
+      positiveIntegerOrNull(
         'commandTimeoutMs',
         options.commandTimeoutMs,
         DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
