@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from './lib/load-client.js'
+import { killAll } from './lib/processes.js'
 import { report } from './lib/report.js'
 import { broadcast } from './scenarios/broadcast.js'
 import { manyTopics } from './scenarios/many-topics.js'
@@ -79,8 +80,15 @@ const profileFlags = (name) => [
   `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
 ]
 
+/**
+ * Longest one server may take at one size: a peer that cannot hold the streams (Nchan's one
+ * worker runs out of connections at 19,000 and never answers them all) must not stall the run.
+ */
+const RUN_TIMEOUT_MS = 180_000
+
 const binary = buildLoadClient()
 const rows = []
+const failures = []
 for (const scenario of scenarios) {
   const runner = RUNNERS[scenario]
   if (runner === undefined) throw new Error(`unknown scenario ${scenario}`)
@@ -105,7 +113,24 @@ for (const scenario of scenarios) {
         // SIGTERM lets a profiled Node server write its profile on the way out.
         stopSignal: values.profile ? 'SIGTERM' : 'SIGKILL',
       }
-      rows.push(...[await runner(run, size)].flat())
+      const running = runner(run, size)
+      let timer
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no result in ${RUN_TIMEOUT_MS / 1000} s`)),
+          RUN_TIMEOUT_MS,
+        )
+      })
+      try {
+        rows.push(...[await Promise.race([running, timeout])].flat())
+      } catch (error) {
+        running.catch(() => {}) // abandoned: its processes are killed below
+        failures.push(`${scenario} ${JSON.stringify(size)}: ${name}: ${error.message}`)
+        console.error(`failed: ${failures.at(-1)}`)
+        killAll()
+      } finally {
+        clearTimeout(timer)
+      }
     }
   }
 }
@@ -113,6 +138,8 @@ console.log(
   `Machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
 )
 console.log(report(rows))
+if (failures.length > 0)
+  console.log(`\nNo result (left out of the tables):\n- ${failures.join('\n- ')}`)
 writeFileSync(
   join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   JSON.stringify(rows, null, 2),

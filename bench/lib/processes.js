@@ -18,6 +18,11 @@ export function track(child) {
   return child
 }
 
+/** Kills every child still running: what a run that timed out left behind. */
+export function killAll() {
+  for (const child of children) child.kill('SIGKILL')
+}
+
 /** Stops `child` (SIGTERM lets a profiled Node server write its profile) and waits for it. */
 export async function stop(child, signal = 'SIGKILL') {
   if (child.exitCode !== null || child.signalCode !== null) return

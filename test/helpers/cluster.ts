@@ -4,6 +4,7 @@
  * `Last-Event-ID`.
  */
 import { createParser } from '../../src/protocol/parse.js'
+import { createCondition } from './condition.js'
 import { type ServerProcess, spawnServer } from './server.js'
 
 /** Spawns `count` nodes on `redisUrl` (no clock, heartbeat every second unless overridden). */
@@ -98,10 +99,8 @@ export function failoverSubscriber(
   const controller = new AbortController()
   const events: Received[] = []
   const heartbeats = new Map<string, number>()
-  const wakers = new Set<() => void>()
-  const wake = () => {
-    for (const w of wakers) w()
-  }
+  const condition = createCondition()
+  const wake = condition.changed
   let index = start
   let opens = 0
   let lastId = ''
@@ -146,23 +145,7 @@ export function failoverSubscriber(
   })()
 
   const waitFor = (done: () => boolean, what: string, timeoutMs = 10_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done()) return
-        cleanup()
-        resolve()
-      }
-      const timer = setTimeout(() => {
-        cleanup()
-        reject(new Error(`timed out waiting for ${what}; got ${events.length} events`))
-      }, timeoutMs)
-      const cleanup = () => {
-        clearTimeout(timer)
-        wakers.delete(check)
-      }
-      wakers.add(check)
-      check()
-    })
+    condition.until(done, () => `${what}; got ${events.length} events`, timeoutMs)
 
   return {
     events,

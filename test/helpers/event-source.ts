@@ -3,6 +3,7 @@
  * what it receives, for integration tests.
  */
 import { EventSource } from 'eventsource'
+import { createCondition } from './condition.js'
 
 /** One received event. */
 export interface ReceivedEvent {
@@ -37,10 +38,8 @@ export function recordEventSource(
   })
   const events: ReceivedEvent[] = []
   let opens = 0
-  const wakers = new Set<() => void>()
-  const wake = () => {
-    for (const w of wakers) w()
-  }
+  const condition = createCondition()
+  const wake = condition.changed
   const record = (event: MessageEvent) => {
     events.push({ type: event.type, data: event.data as string, lastEventId: event.lastEventId })
     wake()
@@ -52,23 +51,7 @@ export function recordEventSource(
     wake()
   })
   const waitUntil = (done: () => boolean, what: string, timeoutMs: number) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done()) return
-        cleanup()
-        resolve()
-      }
-      const timer = setTimeout(() => {
-        cleanup()
-        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(events)}`))
-      }, timeoutMs)
-      const cleanup = () => {
-        clearTimeout(timer)
-        wakers.delete(check)
-      }
-      wakers.add(check)
-      check()
-    })
+    condition.until(done, () => `${what}; got ${JSON.stringify(events)}`, timeoutMs)
   return {
     source,
     events,

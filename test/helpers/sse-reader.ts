@@ -2,6 +2,7 @@
  * Reads a raw event stream with plain `fetch`, for tests that check bytes and framing without
  * the project's own parser.
  */
+import { createCondition } from './condition.js'
 
 /** An open stream being read as text. */
 export interface RawStream {
@@ -23,7 +24,7 @@ export async function openRawStream(
   const controller = new AbortController()
   const response = await fetch(url, { headers, signal: controller.signal })
   let received = ''
-  const waiters = new Set<() => void>()
+  const condition = createCondition()
   const ended = (async () => {
     if (response.body === null) return
     const decoder = new TextDecoder()
@@ -33,7 +34,7 @@ export async function openRawStream(
         const { done, value } = await reader.read()
         if (done) break
         received += decoder.decode(value, { stream: true })
-        for (const wake of waiters) wake()
+        condition.changed()
       }
     } catch {
       // aborted by close()
@@ -46,24 +47,10 @@ export async function openRawStream(
     text: () => received,
     ended,
     close: () => controller.abort(),
-    waitFor(pattern, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!matches(pattern)) return
-          cleanup()
-          resolve(received)
-        }
-        const timer = setTimeout(() => {
-          cleanup()
-          reject(new Error(`timed out waiting for ${String(pattern)}; received:\n${received}`))
-        }, timeoutMs)
-        const cleanup = () => {
-          clearTimeout(timer)
-          waiters.delete(check)
-        }
-        waiters.add(check)
-        check()
-      })
+    async waitFor(pattern, timeoutMs = 5000) {
+      const describe = () => `${String(pattern)}; received:\n${received}`
+      await condition.until(() => matches(pattern), describe, timeoutMs)
+      return received
     },
   }
 }
