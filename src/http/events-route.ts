@@ -4,7 +4,7 @@
 import { assertValidTopics } from '../hub/topic.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { eventStreamHeaders } from '../stream/headers.js'
-import { type StreamContext, subscribeStream } from './subscriber-stream.js'
+import { requestedLastEventId, type StreamContext, subscribeStream } from './subscriber-stream.js'
 import type { HubRequest, HubStreamResponse } from './types.js'
 
 /** Event type sent when a client's `Last-Event-ID` is no longer (or never was) in the history. */
@@ -29,8 +29,7 @@ export async function eventsRoute(
   const requested = request.url.searchParams.getAll('topic')
   const topics = requested.length > 0 ? requested : [context.defaultTopic]
   assertValidTopics(topics)
-  const lastEventId =
-    request.header('last-event-id') ?? request.url.searchParams.get('lastEventID') ?? undefined
+  const lastEventId = requestedLastEventId(request)
   const pending = await subscribeStream(context, { topics }, lastEventId)
   const gapNotice =
     pending.historyGap && lastEventId !== undefined

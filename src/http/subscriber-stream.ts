@@ -8,6 +8,7 @@ import { encodeEvent } from '../protocol/encode.js'
 import type { Heartbeat } from '../stream/heartbeat.js'
 import type { Sink } from '../stream/sink.js'
 import { SseStream } from '../stream/sse-stream.js'
+import type { HubRequest } from './types.js'
 
 /** What opening a subscriber's stream needs from the app. */
 export interface StreamContext {
@@ -30,6 +31,15 @@ export interface PendingStream {
    * live events. Closing the stream ends the subscription.
    */
   start(sink: Sink, preface?: Uint8Array): SseStream
+}
+
+/**
+ * Where a subscription resumes: the `Last-Event-ID` header (an `EventSource` reconnecting), else
+ * the `lastEventID` query parameter (a first connection, which cannot set headers); the header
+ * wins when both are there, as Mercure requires.
+ */
+export function requestedLastEventId(request: HubRequest): string | undefined {
+  return request.header('last-event-id') ?? request.url.searchParams.get('lastEventID') ?? undefined
 }
 
 /** Who subscribes, without where its events go (the stream decides that). */

@@ -4,7 +4,11 @@
 import { randomUUID } from 'node:crypto'
 import { SseError } from '../errors.js'
 import { jsonResponse, textResponse } from '../http/responses.js'
-import { type StreamContext, subscribeStream } from '../http/subscriber-stream.js'
+import {
+  requestedLastEventId,
+  type StreamContext,
+  subscribeStream,
+} from '../http/subscriber-stream.js'
 import type { HubBodyResponse, HubRequest, HubStreamResponse } from '../http/types.js'
 import { assertValidTopics } from '../hub/topic.js'
 import type { HubEvent } from '../hub/types.js'
@@ -14,7 +18,7 @@ import type { JwtVerifier, VerifiedToken } from './jwt.js'
 import type { ResolvedMercureOptions } from './options.js'
 import { parseMercureForm } from './publish-form.js'
 import { anyMatches, matchesSelector, splitSelectors } from './selector.js'
-import { SUBSCRIPTIONS_PATH, SubscriptionRegistry } from './subscriptions.js'
+import { SubscriptionRegistry } from './subscriptions.js'
 
 /** The path of the Mercure hub, fixed by the draft ("Discovery"). */
 export const MERCURE_PATH = '/.well-known/mercure'
@@ -86,8 +90,7 @@ export function createMercureEndpoint(
     const canReceivePrivate = (event: HubEvent) => anyMatches(allowed, event.topics)
     // "If both the `Last-Event-ID` HTTP header and the `lastEventID` query parameter are present,
     // the HTTP header MUST take precedence" (draft, "Reconciliation").
-    const lastEventId =
-      request.header('last-event-id') ?? request.url.searchParams.get('lastEventID') ?? undefined
+    const lastEventId = requestedLastEventId(request)
     const pending = await subscribeStream(
       context,
       { ...splitSelectors(selectors), canReceivePrivate },
@@ -224,5 +227,3 @@ function refererOrigin(referer: string | undefined): string | undefined {
     return undefined
   }
 }
-
-export { SUBSCRIPTIONS_PATH }
