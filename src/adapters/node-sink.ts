@@ -35,7 +35,9 @@ export class NodeSink implements Sink {
   write(chunk: Uint8Array): void {
     const direct = this.#socket
     if (direct !== undefined) {
-      if (!this.#ended && !direct.destroyed) direct.write(this.#chunked ? frameChunk(chunk) : chunk)
+      // `writable` reads the socket's write state alone (which the write touches anyway);
+      // `destroyed` would read its read state as well.
+      if (!this.#ended && direct.writable) direct.write(this.#chunked ? frameChunk(chunk) : chunk)
       return
     }
     const res = this.#res

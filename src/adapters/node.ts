@@ -14,7 +14,6 @@ import type { AddressInfo } from 'node:net'
 import { SseError } from '../errors.js'
 import type { HubApp } from '../http/app.js'
 import type { HubRequest, HubResponse } from '../http/types.js'
-import { CoalescingSink } from '../stream/coalescing-sink.js'
 import { NodeSink } from './node-sink.js'
 
 /** Default for {@link ListenOptions.closeTimeoutMs}: how long a graceful close may take. */
@@ -159,5 +158,5 @@ function writeResponse(res: ServerResponse, response: HubResponse): void {
   // Headers go out now, not with the first event: EventSource reports `open` on them.
   res.flushHeaders()
   res.socket?.setNoDelay(true)
-  response.start(new CoalescingSink(new NodeSink(res)))
+  response.start(new NodeSink(res))
 }

@@ -2,7 +2,7 @@
  * An event stream for one subscriber: subscribe first, then open the stream on the response.
  */
 import type { Hub } from '../hub/hub.js'
-import type { Subscriber } from '../hub/types.js'
+import type { HubEvent, Subscriber } from '../hub/types.js'
 import type { Logger } from '../logger.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { Heartbeat } from '../stream/heartbeat.js'
@@ -58,24 +58,10 @@ export async function subscribeStream(
   spec: SubscriberSpec,
   lastEventId: string | undefined,
 ): Promise<PendingStream> {
-  let stream: SseStream | undefined
-  let pending: Uint8Array[] | undefined = []
-  let historyGap = false
-  const subscription = await context.hub.subscribe(
-    {
-      ...spec,
-      deliver: (event) => {
-        if (pending !== undefined) pending.push(event.bytes)
-        else stream?.writeBytes(event.bytes)
-      },
-      onHistoryGap: () => {
-        historyGap = true
-      },
-    },
-    { lastEventId },
-  )
+  const subscriber = new StreamSubscriber(spec)
+  const subscription = await context.hub.subscribe(subscriber, { lastEventId })
   return {
-    historyGap,
+    historyGap: subscriber.historyGap,
     start(sink, preface) {
       const opened = new SseStream(sink, { maxBufferedBytes: context.maxBufferedBytes })
       context.openStreams.add(opened)
@@ -87,13 +73,46 @@ export async function subscribeStream(
       const first: Uint8Array[] = []
       if (context.retryMs !== null) first.push(encodeEvent({ retry: context.retryMs }))
       if (preface !== undefined) first.push(preface)
-      first.push(...(pending ?? []))
-      pending = undefined
-      stream = opened
+      first.push(...(subscriber.pending ?? []))
+      subscriber.pending = undefined
+      subscriber.stream = opened
       // A replay goes out in one write, not one per event.
       if (first.length > 0) opened.writeBytes(Buffer.concat(first))
       context.heartbeat?.add(opened)
       return opened
     },
+  }
+}
+
+/**
+ * The hub's subscriber for one stream: events wait in `pending` until the stream starts, then
+ * go to it.
+ *
+ * A class rather than an object literal with closures: the hub calls `deliver` on every
+ * subscriber of a topic for each event, and a method on a shared prototype reaching the stream
+ * through a field touches one object per delivery, not three (object, closure, its context).
+ */
+class StreamSubscriber implements Subscriber {
+  readonly topics: readonly string[]
+  readonly matchesTopic: ((topic: string) => boolean) | undefined
+  readonly canReceivePrivate: ((event: HubEvent) => boolean) | undefined
+  pending: Uint8Array[] | undefined = []
+  stream: SseStream | undefined
+  historyGap = false
+
+  constructor(spec: SubscriberSpec) {
+    this.topics = spec.topics
+    this.matchesTopic = spec.matchesTopic
+    this.canReceivePrivate = spec.canReceivePrivate
+  }
+
+  deliver(event: HubEvent): void {
+    const stream = this.stream
+    if (stream !== undefined) stream.writeBytes(event.bytes)
+    else this.pending?.push(event.bytes)
+  }
+
+  onHistoryGap(): void {
+    this.historyGap = true
   }
 }

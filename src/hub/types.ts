@@ -55,7 +55,7 @@ export interface Subscriber {
    * Whether the subscriber may receive a private event; absent: never. Public events go to every
    * subscriber of their topics.
    */
-  canReceivePrivate?: (event: HubEvent) => boolean
+  canReceivePrivate?: ((event: HubEvent) => boolean) | undefined
   /** Writes one event to the subscriber. */
   deliver(event: HubEvent): void
   /**

@@ -1,17 +1,29 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ChunkJoiner } from '../../../src/stream/chunk-joiner.js'
+import { FlushScheduler } from '../../../src/stream/flush-scheduler.js'
 import { Heartbeat } from '../../../src/stream/heartbeat.js'
 import type { Sink } from '../../../src/stream/sink.js'
 import { SseStream } from '../../../src/stream/sse-stream.js'
 
+const bytes = (text: string) => new TextEncoder().encode(text)
+const text = (chunk: Uint8Array) => new TextDecoder().decode(chunk)
+
 /** A sink that keeps what it is given and never sends it, so its buffer only grows. */
-function memorySink(): Sink & { chunks: string[]; ended: boolean; hangUp(): void } {
+function memorySink(): Sink & {
+  chunks: string[]
+  writes: Uint8Array[]
+  ended: boolean
+  hangUp(): void
+} {
   let closeListener = () => {}
   let buffered = 0
   const sink = {
     chunks: [] as string[],
+    writes: [] as Uint8Array[],
     ended: false,
     write(chunk: Uint8Array) {
-      sink.chunks.push(new TextDecoder().decode(chunk))
+      sink.chunks.push(text(chunk))
+      sink.writes.push(chunk)
       buffered += chunk.byteLength
     },
     get bufferedBytes() {
@@ -28,21 +40,91 @@ function memorySink(): Sink & { chunks: string[]; ended: boolean; hangUp(): void
   return sink
 }
 
+/** A scheduler whose turn ends when the test says so. */
+function manualScheduler(): { scheduler: FlushScheduler; deferrals: number; endTurn(): void } {
+  let pending: (() => void) | undefined
+  const state = {
+    scheduler: new FlushScheduler((run) => {
+      state.deferrals++
+      pending = run
+    }),
+    deferrals: 0,
+    endTurn() {
+      const run = pending
+      pending = undefined
+      run?.()
+    },
+  }
+  return state
+}
+
 afterEach(() => {
   vi.useRealTimers()
 })
 
 describe('stream', () => {
-  it('writes encoded events to its sink', () => {
+  it('writes encoded events to its sink at the end of the turn', () => {
+    const { scheduler, endTurn } = manualScheduler()
     const sink = memorySink()
-    const stream = new SseStream(sink)
+    const stream = new SseStream(sink, { scheduler })
     expect(stream.write({ event: 'a', data: 'b' })).toBe(true)
+    expect(sink.chunks).toEqual([])
+    endTurn()
     expect(sink.chunks).toEqual(['event: a\ndata: b\n\n'])
   })
 
-  it('closes itself, reporting overflow, once unsent bytes pass the cap', () => {
+  it('hands the sink everything written in one turn as one write, in order', () => {
+    const { scheduler, endTurn } = manualScheduler()
     const sink = memorySink()
-    const stream = new SseStream(sink, { maxBufferedBytes: 100 })
+    const stream = new SseStream(sink, { scheduler })
+    stream.writeBytes(bytes('data: 1\n\n'))
+    stream.writeBytes(bytes('data: 2\n\n'))
+    stream.writeBytes(bytes('data: 3\n\n'))
+    endTurn()
+    expect(sink.chunks).toEqual(['data: 1\n\ndata: 2\n\ndata: 3\n\n'])
+    stream.writeBytes(bytes('data: 4\n\n'))
+    endTurn()
+    expect(sink.chunks).toEqual(['data: 1\n\ndata: 2\n\ndata: 3\n\n', 'data: 4\n\n'])
+  })
+
+  it('flushes every stream of a turn from one deferral', () => {
+    const turn = manualScheduler()
+    const sinks = [memorySink(), memorySink(), memorySink()]
+    const streams = sinks.map((sink) => new SseStream(sink, { scheduler: turn.scheduler }))
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    for (const stream of streams) stream.writeBytes(bytes('b'))
+    turn.endTurn()
+    expect(turn.deferrals).toBe(1)
+    expect(sinks.map((sink) => sink.chunks)).toEqual([['ab'], ['ab'], ['ab']])
+  })
+
+  it('gives streams that queued the same chunks the same joined buffer', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    const first = bytes('id: 1\n\n')
+    const second = bytes('id: 2\n\n')
+    const sinks = [memorySink(), memorySink()]
+    for (const sink of sinks) {
+      const stream = new SseStream(sink, { scheduler })
+      stream.writeBytes(first)
+      stream.writeBytes(second)
+    }
+    endTurn()
+    expect(sinks[0]?.writes[0]).toBe(sinks[1]?.writes[0])
+  })
+
+  it('passes a lone chunk on as it is, without copying', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    const sink = memorySink()
+    const chunk = bytes('data: x\n\n')
+    new SseStream(sink, { scheduler }).writeBytes(chunk)
+    endTurn()
+    expect(sink.writes[0]).toBe(chunk)
+  })
+
+  it('closes itself, reporting overflow, once queued bytes pass the cap, writing them first', () => {
+    const { scheduler } = manualScheduler()
+    const sink = memorySink()
+    const stream = new SseStream(sink, { maxBufferedBytes: 100, scheduler })
     const reasons: string[] = []
     stream.onClose((reason) => reasons.push(reason))
     const chunk = new Uint8Array(60)
@@ -51,28 +133,92 @@ describe('stream', () => {
     expect(sink.ended).toBe(true)
     expect(reasons).toEqual(['overflow'])
     expect(stream.writeBytes(chunk)).toBe(false)
-    expect(sink.chunks).toHaveLength(2)
+    expect(sink.writes.map((w) => w.byteLength)).toEqual([120])
   })
 
-  it('runs its close listeners once when the client hangs up', () => {
-    const sink = memorySink()
-    const stream = new SseStream(sink)
+  it('counts what the sink has not sent against the cap, across turns', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    const sink = memorySink() // never sends: its buffer only grows
+    const stream = new SseStream(sink, { maxBufferedBytes: 100, scheduler })
     const reasons: string[] = []
     stream.onClose((reason) => reasons.push(reason))
+    expect(stream.writeBytes(new Uint8Array(60))).toBe(true)
+    endTurn()
+    expect(stream.bufferedBytes).toBe(60)
+    expect(stream.writeBytes(new Uint8Array(60))).toBe(false)
+    expect(reasons).toEqual(['overflow'])
+  })
+
+  it('does not count bytes the sink has sent since', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    let unsent = 0
+    const sink: Sink = {
+      write: (chunk) => {
+        unsent += chunk.byteLength
+      },
+      get bufferedBytes() {
+        return unsent
+      },
+      end() {},
+      onClose() {},
+    }
+    const stream = new SseStream(sink, { maxBufferedBytes: 100, scheduler })
+    expect(stream.writeBytes(new Uint8Array(60))).toBe(true)
+    endTurn()
+    unsent = 0 // the socket drained
+    expect(stream.writeBytes(new Uint8Array(60))).toBe(true)
+    expect(stream.closed).toBe(false)
+  })
+
+  it('runs its close listeners once when the client hangs up, and drops its queue', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    const sink = memorySink()
+    const stream = new SseStream(sink, { scheduler })
+    const reasons: string[] = []
+    stream.onClose((reason) => reasons.push(reason))
+    stream.writeBytes(bytes('data: lost\n\n'))
     sink.hangUp()
     sink.hangUp()
     stream.close()
+    endTurn()
     expect(reasons).toEqual(['client'])
     expect(stream.closed).toBe(true)
     expect(stream.write({ data: 'late' })).toBe(false)
+    expect(sink.chunks).toEqual([])
+    expect(stream.bufferedBytes).toBe(0)
   })
 
-  it('writes a last event before ending when closed by the server', () => {
+  it('writes what is queued, then a last event, before ending when closed by the server', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    const sink = memorySink()
+    const stream = new SseStream(sink, { scheduler })
+    stream.writeBytes(bytes('data: last\n\n'))
+    stream.close('server', bytes('retry: 1000\n\n'))
+    expect(sink.chunks).toEqual(['data: last\n\nretry: 1000\n\n'])
+    expect(sink.ended).toBe(true)
+    endTurn()
+    expect(sink.chunks).toHaveLength(1)
+  })
+
+  it('flushes on the shared scheduler by default, after the current turn', async () => {
     const sink = memorySink()
     const stream = new SseStream(sink)
-    stream.close('server', new TextEncoder().encode('retry: 1000\n\n'))
-    expect(sink.chunks).toEqual(['retry: 1000\n\n'])
-    expect(sink.ended).toBe(true)
+    stream.writeBytes(bytes('a'))
+    stream.writeBytes(bytes('b'))
+    expect(sink.chunks).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(sink.chunks).toEqual(['ab'])
+  })
+})
+
+describe('chunk joiner', () => {
+  it('joins again when the chunks differ', () => {
+    const joiner = new ChunkJoiner()
+    const [a, b, c] = [bytes('a'), bytes('b'), bytes('c')]
+    const ab = joiner.join([a, b])
+    expect(text(joiner.join([a, c]))).toBe('ac')
+    expect(text(joiner.join([a, b, c]))).toBe('abc')
+    expect(text(ab)).toBe('ab')
   })
 })
 
@@ -80,10 +226,12 @@ describe('heartbeat', () => {
   it('writes a comment to every open stream each period from one timer', () => {
     vi.useFakeTimers()
     const setIntervalSpy = vi.spyOn(globalThis, 'setInterval')
+    const { scheduler, endTurn } = manualScheduler()
     const heartbeat = new Heartbeat(15_000)
     const sinks = [memorySink(), memorySink(), memorySink()]
-    for (const sink of sinks) heartbeat.add(new SseStream(sink))
+    for (const sink of sinks) heartbeat.add(new SseStream(sink, { scheduler }))
     vi.advanceTimersByTime(15_000)
+    endTurn()
     expect(sinks.map((s) => s.chunks)).toEqual([[':\n\n'], [':\n\n'], [':\n\n']])
     expect(setIntervalSpy).toHaveBeenCalledTimes(1)
     heartbeat.stop()
@@ -91,12 +239,14 @@ describe('heartbeat', () => {
 
   it('forgets a stream once it closes', () => {
     vi.useFakeTimers()
+    const { scheduler, endTurn } = manualScheduler()
     const heartbeat = new Heartbeat(1000)
     const sink = memorySink()
-    heartbeat.add(new SseStream(sink))
+    heartbeat.add(new SseStream(sink, { scheduler }))
     sink.hangUp()
     expect(heartbeat.size).toBe(0)
     vi.advanceTimersByTime(1000)
+    endTurn()
     expect(sink.chunks).toEqual([])
     heartbeat.stop()
   })
