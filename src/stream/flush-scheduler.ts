@@ -1,5 +1,6 @@
 /**
- * One shared turn-end flush for every stream with queued bytes, instead of one write per event.
+ * One shared turn-end flush for every stream with queued bytes, instead of one write per event;
+ * and when the server has been quiet, no waiting at all.
  */
 import { ChunkJoiner } from './chunk-joiner.js'
 
@@ -12,13 +13,36 @@ export interface Flushable {
 /** How a scheduler defers its flush; `setImmediate` by default. */
 export type Defer = (run: () => void) => void
 
+/** Options of a {@link FlushScheduler}. */
+export interface FlushSchedulerOptions {
+  /** Runs the turn-end flush; `setImmediate` by default. */
+  defer?: Defer | undefined
+  /** A clock in milliseconds; `performance.now` by default. */
+  now?: (() => number) | undefined
+  /**
+   * How long after the last turn that wrote anything the server counts as quiet, so the next
+   * turn writes at once instead of queueing. `Infinity`: always queue.
+   * @defaultValue {@link DEFAULT_QUIET_MS}
+   */
+  quietMs?: number | undefined
+}
+
+/** Default for {@link FlushSchedulerOptions.quietMs}. */
+export const DEFAULT_QUIET_MS = 1
+
 const deferToCheckPhase: Defer = (run) => {
   setImmediate(run)
 }
 
 /**
- * Collects streams that queued bytes and flushes them all in one pass, after the current turn
- * of the event loop.
+ * Decides, once per turn of the event loop, whether streams write at once or queue, and flushes
+ * the queued ones all in one pass after the turn.
+ *
+ * Queueing pays when a turn brings a stream several events (a burst: many publishes read in one
+ * turn): they leave in one write. When events come one at a time, far apart (a steady feed),
+ * queueing saves nothing and costs latency: the fan-out waits until the publish request has
+ * been answered and the turn has ended. So a turn that starts after at least `quietMs` without
+ * writes writes through; one that follows a busy turn queues.
  *
  * `setImmediate` (the default) rather than a microtask: it runs after every I/O callback of
  * this loop iteration, so events published by several requests that arrived together still
@@ -29,10 +53,17 @@ export class FlushScheduler {
   #dirty: Flushable[] = []
   #spare: Flushable[] = []
   #scheduled = false
+  // This turn's decision: undefined until a stream writes in it.
+  #writeThrough: boolean | undefined
+  #lastBusyAt = Number.NEGATIVE_INFINITY
   readonly #defer: Defer
+  readonly #now: () => number
+  readonly #quietMs: number
 
-  constructor(defer: Defer = deferToCheckPhase) {
-    this.#defer = defer
+  constructor(options: FlushSchedulerOptions = {}) {
+    this.#defer = options.defer ?? deferToCheckPhase
+    this.#now = options.now ?? (() => performance.now())
+    this.#quietMs = options.quietMs ?? DEFAULT_QUIET_MS
   }
 
   /** Streams waiting for the next flush. */
@@ -40,15 +71,27 @@ export class FlushScheduler {
     return this.#dirty.length
   }
 
+  /**
+   * Whether a stream with nothing queued should write now rather than queue: the same answer
+   * for every stream all turn, so one event reaches all of them the same way.
+   */
+  writesThrough(): boolean {
+    if (this.#writeThrough === undefined) {
+      this.#writeThrough =
+        this.#quietMs !== Number.POSITIVE_INFINITY &&
+        this.#now() - this.#lastBusyAt >= this.#quietMs
+      this.#schedule()
+    }
+    return this.#writeThrough
+  }
+
   /** Queues `target` for the next flush; call once per target per turn (on its first chunk). */
   add(target: Flushable): void {
     this.#dirty.push(target)
-    if (this.#scheduled) return
-    this.#scheduled = true
-    this.#defer(this.flush)
+    this.#schedule()
   }
 
-  /** Flushes every queued target now (the deferral calls this). */
+  /** Flushes every queued target now and ends the turn (the deferral calls this). */
   readonly flush = (): void => {
     this.#scheduled = false
     // Swap lists so a target queued again while flushing (a write from a close listener) waits
@@ -59,6 +102,15 @@ export class FlushScheduler {
     for (let i = 0; i < dirty.length; i++) (dirty[i] as Flushable).flush(joiner)
     dirty.length = 0
     this.#spare = dirty
+    // Quiet is counted from the end of the work, not its start: a long fan-out is busy time.
+    this.#writeThrough = undefined
+    this.#lastBusyAt = this.#now()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    this.#defer(this.flush)
   }
 }
 

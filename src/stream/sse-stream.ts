@@ -29,9 +29,10 @@ export interface SseStreamOptions {
 /**
  * One event-stream connection over a {@link Sink}.
  *
- * Everything written in one turn of the event loop reaches the sink as one write, when the
+ * In a busy turn of the event loop, everything written reaches the sink as one write, when the
  * scheduler flushes: a write costs a system call and per-call overhead in Node, the bytes
- * hardly matter. The queue lives here, not in a wrapping sink, because a broadcast touches
+ * hardly matter. After a quiet spell, writes go straight to the sink (see
+ * {@link FlushScheduler}). The queue lives here, not in a wrapping sink, because a broadcast touches
  * every subscriber's stream once per event, and with thousands of them each object a delivery
  * reaches is one more likely cache miss.
  *
@@ -72,13 +73,21 @@ export class SseStream implements Flushable {
   }
 
   /**
-   * Queues bytes already encoded (shared by every subscriber of an event) for this turn's write.
+   * Writes bytes already encoded (shared by every subscriber of an event), or queues them for
+   * this turn's write.
    *
    * @returns `false` when the stream is closed, or has just been closed for exceeding its cap.
    */
   writeBytes(bytes: Uint8Array): boolean {
     if (this.#closed) return false
-    this.#enqueue(bytes)
+    // Bytes still queued (written from a close listener during a flush) go first.
+    if (this.#first === undefined && this.#scheduler.writesThrough()) {
+      const sink = this.#sink
+      sink.write(bytes)
+      this.#sinkMayHoldBytes = sink.bufferedBytes > 0
+    } else {
+      this.#enqueue(bytes)
+    }
     if (this.bufferedBytes > this.#maxBufferedBytes) {
       this.close('overflow')
       return false

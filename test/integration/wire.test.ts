@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { sharedFlushScheduler } from '../../src/stream/flush-scheduler.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 let server: TestServer | undefined
 const sockets: Socket[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const socket of sockets.splice(0)) socket.destroy()
   await server?.close()
   server = undefined
@@ -43,12 +45,23 @@ async function rawConnection(): Promise<{
 
 const HEAD_END = '\r\n\r\n'
 
+/**
+ * Makes the server busy: a turn that wrote has just ended and the clock stands still, so the
+ * writes of the next turn queue and leave together (after a quiet spell they would go at once).
+ */
+async function afterBusyTurn(): Promise<void> {
+  vi.useFakeTimers({ toFake: ['performance'] })
+  sharedFlushScheduler.writesThrough()
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('event-stream wire format over HTTP/1.1', () => {
   it('sends the events published in one turn as one chunk', async () => {
     server = await startTestServer()
     const connection = await rawConnection()
     connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
     await connection.waitFor(/\r\n\r\n/)
+    await afterBusyTurn()
     await server.app.hub.publish('t', { id: '1', data: 'a' })
     await server.app.hub.publish('t', { id: '2', data: 'b' })
     const received = await connection.waitFor(/id: 2\ndata: b\n\n\r\n/)
@@ -76,7 +89,8 @@ describe('event-stream wire format over HTTP/1.1', () => {
     const connection = await rawConnection()
     connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
     await connection.waitFor(/\r\n\r\n/)
-    // Over the cap: the server ends this stream.
+    // Over the cap once queued: the server ends this stream.
+    await afterBusyTurn()
     await server.app.hub.publish('t', { data: 'more than ten bytes' })
     await connection.waitFor(/\r\n0\r\n\r\n$/)
     connection.send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')

@@ -40,13 +40,16 @@ function memorySink(): Sink & {
   return sink
 }
 
-/** A scheduler whose turn ends when the test says so. */
+/** A scheduler whose turn ends when the test says so, and that always queues. */
 function manualScheduler(): { scheduler: FlushScheduler; deferrals: number; endTurn(): void } {
   let pending: (() => void) | undefined
   const state = {
-    scheduler: new FlushScheduler((run) => {
-      state.deferrals++
-      pending = run
+    scheduler: new FlushScheduler({
+      defer: (run) => {
+        state.deferrals++
+        pending = run
+      },
+      quietMs: Number.POSITIVE_INFINITY,
     }),
     deferrals: 0,
     endTurn() {
@@ -200,14 +203,81 @@ describe('stream', () => {
     expect(sink.chunks).toHaveLength(1)
   })
 
-  it('flushes on the shared scheduler by default, after the current turn', async () => {
+  it('flushes after the current turn by default (setImmediate)', async () => {
     const sink = memorySink()
-    const stream = new SseStream(sink)
+    const stream = new SseStream(sink, {
+      scheduler: new FlushScheduler({ quietMs: Number.POSITIVE_INFINITY }),
+    })
     stream.writeBytes(bytes('a'))
     stream.writeBytes(bytes('b'))
     expect(sink.chunks).toEqual([])
     await new Promise((resolve) => setImmediate(resolve))
     expect(sink.chunks).toEqual(['ab'])
+  })
+})
+
+describe('flush scheduler', () => {
+  /** A scheduler on a clock the test moves, with turns the test ends. */
+  function clockedScheduler(quietMs: number): {
+    time: number
+    scheduler: FlushScheduler
+    endTurn(): void
+  } {
+    let pending: (() => void) | undefined
+    const state: { time: number; scheduler: FlushScheduler; endTurn(): void } = {
+      time: 0,
+      scheduler: new FlushScheduler({
+        defer: (run) => {
+          pending = run
+        },
+        now: (): number => state.time,
+        quietMs,
+      }),
+      endTurn() {
+        const run = pending
+        pending = undefined
+        run?.()
+      },
+    }
+    return state
+  }
+
+  it('writes at once after a quiet spell, queues in a turn that follows a busy one', () => {
+    const clock = clockedScheduler(1)
+    const sink = memorySink()
+    const stream = new SseStream(sink, { scheduler: clock.scheduler })
+    stream.writeBytes(bytes('a'))
+    expect(sink.chunks).toEqual(['a'])
+    stream.writeBytes(bytes('b')) // the same turn is decided: still at once
+    expect(sink.chunks).toEqual(['a', 'b'])
+    clock.endTurn()
+    clock.time = 0.5 // busy: the last turn wrote half a millisecond ago
+    stream.writeBytes(bytes('c'))
+    stream.writeBytes(bytes('d'))
+    expect(sink.chunks).toEqual(['a', 'b'])
+    clock.endTurn()
+    expect(sink.chunks).toEqual(['a', 'b', 'cd'])
+    clock.time = 0.9 // counted from the end of the last busy turn
+    stream.writeBytes(bytes('e'))
+    clock.endTurn()
+    expect(sink.chunks).toEqual(['a', 'b', 'cd', 'e'])
+    clock.time = 5
+    stream.writeBytes(bytes('f'))
+    expect(sink.chunks).toEqual(['a', 'b', 'cd', 'e', 'f'])
+  })
+
+  it('makes the same choice for every stream of a turn', () => {
+    const clock = clockedScheduler(1)
+    const sinks = [memorySink(), memorySink()]
+    const streams = sinks.map((sink) => new SseStream(sink, { scheduler: clock.scheduler }))
+    for (const stream of streams) stream.writeBytes(bytes('x'))
+    // Time passes within the turn (a long fan-out): the turn's choice stands.
+    clock.time = 50
+    for (const stream of streams) stream.writeBytes(bytes('y'))
+    expect(sinks.map((sink) => sink.chunks)).toEqual([
+      ['x', 'y'],
+      ['x', 'y'],
+    ])
   })
 })
 
