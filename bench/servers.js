@@ -36,14 +36,17 @@ const publishInQuery = (topic, data) => ({
   body: data,
 })
 
-/** `ssehub serve` with `workers` processes (CPU and memory are summed over all of them). */
-function ssehubServer(workers) {
+/**
+ * `ssehub serve` with `workers` processes (CPU and memory are summed over all of them), from the
+ * build in `dist` (a copy of another build, such as `dist-before`, for a comparison).
+ */
+export function ssehubServer(workers, dist = 'dist') {
   return {
     // `extra` flags come last, so they override the defaults (parseArgs keeps the last value).
     start: (port, nodeFlags = [], extra = []) =>
       spawnWithFdLimit(process.execPath, [
         ...nodeFlags,
-        join(root, 'dist/cli/main.js'),
+        join(root, dist, 'cli/main.js'),
         'serve',
         '--port',
         String(port),

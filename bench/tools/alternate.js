@@ -1,0 +1,86 @@
+// Compares builds of ssehub (and peers) on one broadcast, alternating them round after round so
+// that a noisy machine weighs on all alike; prints each round and the medians. For a change to
+// the hot path: build before it, `cp -r dist dist-before` (beside `dist`, so the demo page and
+// node_modules resolve), build after it, then
+//   node bench/tools/alternate.js --builds before=dist-before,after=dist --servers nchan
+//   node bench/tools/alternate.js --builds after=dist --servers nchan,raw-node --subscribers 10000 --rounds 3
+// Per round: a 100-event warm-up, 30,000 deliveries/s for --seconds (as `npm run bench`), then a
+// burst of 600,000 deliveries.
+import { parseArgs } from 'node:util'
+import { buildLoadClient } from '../lib/load-client.js'
+import { createPublisher } from '../lib/publisher.js'
+import { measurePhase, openSession } from '../lib/session.js'
+import { SERVERS, ssehubServer } from '../servers.js'
+
+const { values } = parseArgs({
+  options: {
+    builds: { type: 'string', default: 'ssehub=dist' },
+    servers: { type: 'string', default: '' },
+    subscribers: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+  },
+})
+const subscribers = Number(values.subscribers)
+const seconds = Number(values.seconds)
+const rate = Math.max(1, Math.round(30_000 / subscribers))
+const burstEvents = Math.round(600_000 / subscribers)
+
+const contenders = new Map()
+for (const pair of values.builds.split(',').filter(Boolean)) {
+  const [name, dist] = pair.split('=')
+  contenders.set(name, ssehubServer(1, dist))
+}
+for (const name of values.servers.split(',').filter(Boolean)) {
+  if (SERVERS[name] === undefined) throw new Error(`unknown server ${name}`)
+  contenders.set(name, SERVERS[name])
+}
+
+const binary = buildLoadClient()
+const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
+for (let round = 0; round < Number(values.rounds); round++) {
+  for (const [name, server] of contenders) {
+    const session = await openSession({ binary, name, server, topics: ['bench'], subscribers })
+    const publisher = createPublisher(session.port, server)
+    const topicOf = () => 'bench'
+    await measurePhase(session, subscribers * 100, () => publisher.burst(100, topicOf))
+    const fixed = await measurePhase(session, subscribers * rate * seconds, () =>
+      publisher.atRate(rate, seconds, topicOf),
+    )
+    const burst = await measurePhase(session, subscribers * burstEvents, () =>
+      publisher.burst(burstEvents, topicOf),
+    )
+    publisher.close()
+    await session.close('SIGKILL')
+    const row = {
+      fixedUs: fixed.usPerDelivery,
+      fixedUserUs: fixed.usPerDelivery * (1 - fixed.sysShare),
+      p50: fixed.p50Ms,
+      p99: fixed.p99Ms,
+      burstUs: burst.usPerDelivery,
+      burstPerSecond: burst.eventsPerSecond,
+      lost: fixed.lost + burst.lost,
+    }
+    rounds.get(name).push(row)
+    console.log(
+      `round ${round + 1} ${name}: ${JSON.stringify(row, (_, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`,
+    )
+  }
+}
+
+const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]
+console.log(
+  `\n${subscribers} streams, ${rate}/s x ${seconds} s then ${burstEvents} events as fast as taken; medians of ${values.rounds} rounds\n`,
+)
+console.log(
+  '| server | fixed µs/delivery (user) | fixed p50 / p99 ms | burst µs/delivery | burst delivered/s | lost |',
+)
+console.log('| --- | --: | --: | --: | --: | --: |')
+for (const [name, rows] of rounds) {
+  const m = (key, digits = 2) => median(rows.map((r) => r[key])).toFixed(digits)
+  const lost = rows.reduce((sum, r) => sum + r.lost, 0)
+  console.log(
+    `| ${name} | ${m('fixedUs')} (${m('fixedUserUs')}) | ${m('p50', 1)} / ${m('p99', 1)} | ${m('burstUs')} | ${m('burstPerSecond', 0)} | ${lost} |`,
+  )
+}
+process.exit(0)
