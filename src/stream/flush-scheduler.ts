@@ -1,6 +1,6 @@
 /**
  * One shared turn-end flush for every stream with queued bytes, instead of one write per event;
- * and when the server has been quiet, no waiting at all.
+ * and when the server has been quiet, no waiting for the first.
  */
 import { ChunkJoiner } from './chunk-joiner.js'
 
@@ -41,8 +41,9 @@ const deferToCheckPhase: Defer = (run) => {
  * Queueing pays when a turn brings a stream several events (a burst: many publishes read in one
  * turn): they leave in one write. When events come one at a time, far apart (a steady feed),
  * queueing saves nothing and costs latency: the fan-out waits until the publish request has
- * been answered and the turn has ended. So a turn that starts after at least `quietMs` without
- * writes writes through; one that follows a busy turn queues.
+ * been answered and the turn has ended. So in a turn that starts after at least `quietMs`
+ * without writes, each stream's first write goes at once; in one that follows a busy turn,
+ * everything queues.
  *
  * `setImmediate` (the default) rather than a microtask: it runs after every I/O callback of
  * this loop iteration, so events published by several requests that arrived together still
@@ -56,6 +57,7 @@ export class FlushScheduler {
   // This turn's decision: undefined until a stream writes in it.
   #writeThrough: boolean | undefined
   #lastBusyAt = Number.NEGATIVE_INFINITY
+  #turn = 0
   readonly #defer: Defer
   readonly #now: () => number
   readonly #quietMs: number
@@ -66,14 +68,21 @@ export class FlushScheduler {
     this.#quietMs = options.quietMs ?? DEFAULT_QUIET_MS
   }
 
+  /** Which turn this is: the count of turns ended (flushes). */
+  get turn(): number {
+    return this.#turn
+  }
+
   /** Streams waiting for the next flush. */
   get pending(): number {
     return this.#dirty.length
   }
 
   /**
-   * Whether a stream with nothing queued should write now rather than queue: the same answer
-   * for every stream all turn, so one event reaches all of them the same way.
+   * Whether a stream's first write of this turn should go now rather than queue: the same
+   * answer for every stream all turn, so one event reaches all of them the same way. The rest
+   * of a stream's turn queues behind that write (several events read in one turn, a batch from
+   * Redis, still leave in one more write, not one each).
    */
   writesThrough(): boolean {
     if (this.#writeThrough === undefined) {
@@ -105,6 +114,7 @@ export class FlushScheduler {
     // Quiet is counted from the end of the work, not its start: a long fan-out is busy time.
     this.#writeThrough = undefined
     this.#lastBusyAt = this.#now()
+    this.#turn++
   }
 
   #schedule(): void {

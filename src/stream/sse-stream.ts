@@ -31,7 +31,7 @@ export interface SseStreamOptions {
  *
  * In a busy turn of the event loop, everything written reaches the sink as one write, when the
  * scheduler flushes: a write costs a system call and per-call overhead in Node, the bytes
- * hardly matter. After a quiet spell, writes go straight to the sink (see
+ * hardly matter. After a quiet spell, the first write goes straight to the sink (see
  * {@link FlushScheduler}). The queue lives here, not in a wrapping sink, because a broadcast touches
  * every subscriber's stream once per event, and with thousands of them each object a delivery
  * reaches is one more likely cache miss.
@@ -53,6 +53,8 @@ export class SseStream implements Flushable {
   // flushes, so when it held none then it holds none now, and the cap check on every write need
   // not reach into the socket's state.
   #sinkMayHoldBytes = false
+  // The scheduler's turn in which this stream last wrote at once: later writes of that turn queue.
+  #wroteAtOnceInTurn = -1
   #closed = false
 
   constructor(sink: Sink, options: SseStreamOptions = {}) {
@@ -80,8 +82,14 @@ export class SseStream implements Flushable {
    */
   writeBytes(bytes: Uint8Array): boolean {
     if (this.#closed) return false
+    const scheduler = this.#scheduler
     // Bytes still queued (written from a close listener during a flush) go first.
-    if (this.#first === undefined && this.#scheduler.writesThrough()) {
+    if (
+      this.#first === undefined &&
+      this.#wroteAtOnceInTurn !== scheduler.turn &&
+      scheduler.writesThrough()
+    ) {
+      this.#wroteAtOnceInTurn = scheduler.turn
       const sink = this.#sink
       sink.write(bytes)
       this.#sinkMayHoldBytes = sink.bufferedBytes > 0

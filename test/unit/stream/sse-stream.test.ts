@@ -248,36 +248,42 @@ describe('flush scheduler', () => {
     const stream = new SseStream(sink, { scheduler: clock.scheduler })
     stream.writeBytes(bytes('a'))
     expect(sink.chunks).toEqual(['a'])
-    stream.writeBytes(bytes('b')) // the same turn is decided: still at once
-    expect(sink.chunks).toEqual(['a', 'b'])
     clock.endTurn()
     clock.time = 0.5 // busy: the last turn wrote half a millisecond ago
+    stream.writeBytes(bytes('b'))
     stream.writeBytes(bytes('c'))
+    expect(sink.chunks).toEqual(['a'])
+    clock.endTurn()
+    expect(sink.chunks).toEqual(['a', 'bc'])
+    clock.time = 1.4 // counted from the end of the last busy turn
     stream.writeBytes(bytes('d'))
-    expect(sink.chunks).toEqual(['a', 'b'])
     clock.endTurn()
-    expect(sink.chunks).toEqual(['a', 'b', 'cd'])
-    clock.time = 0.9 // counted from the end of the last busy turn
-    stream.writeBytes(bytes('e'))
-    clock.endTurn()
-    expect(sink.chunks).toEqual(['a', 'b', 'cd', 'e'])
+    expect(sink.chunks).toEqual(['a', 'bc', 'd'])
     clock.time = 5
-    stream.writeBytes(bytes('f'))
-    expect(sink.chunks).toEqual(['a', 'b', 'cd', 'e', 'f'])
+    stream.writeBytes(bytes('e'))
+    expect(sink.chunks).toEqual(['a', 'bc', 'd', 'e'])
+  })
+
+  it('after a quiet spell, sends the first write of a turn at once and the rest together', () => {
+    const clock = clockedScheduler(1)
+    const sink = memorySink()
+    const stream = new SseStream(sink, { scheduler: clock.scheduler })
+    stream.writeBytes(bytes('1'))
+    stream.writeBytes(bytes('2'))
+    stream.writeBytes(bytes('3'))
+    expect(sink.chunks).toEqual(['1'])
+    clock.endTurn()
+    expect(sink.chunks).toEqual(['1', '23'])
   })
 
   it('makes the same choice for every stream of a turn', () => {
     const clock = clockedScheduler(1)
-    const sinks = [memorySink(), memorySink()]
-    const streams = sinks.map((sink) => new SseStream(sink, { scheduler: clock.scheduler }))
-    for (const stream of streams) stream.writeBytes(bytes('x'))
+    const [a, b] = [memorySink(), memorySink()]
+    new SseStream(a, { scheduler: clock.scheduler }).writeBytes(bytes('x'))
     // Time passes within the turn (a long fan-out): the turn's choice stands.
     clock.time = 50
-    for (const stream of streams) stream.writeBytes(bytes('y'))
-    expect(sinks.map((sink) => sink.chunks)).toEqual([
-      ['x', 'y'],
-      ['x', 'y'],
-    ])
+    new SseStream(b, { scheduler: clock.scheduler }).writeBytes(bytes('x'))
+    expect([a.chunks, b.chunks]).toEqual([['x'], ['x']])
   })
 })
 
