@@ -1,6 +1,6 @@
 /**
- * One client connection: writes events once per turn, enforces the unsent-bytes cap, releases
- * all on close.
+ * One client connection: writes events (at once after a quiet spell, else once per turn),
+ * enforces the unsent-bytes cap, releases all on close.
  */
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
@@ -32,9 +32,9 @@ export interface SseStreamOptions {
  * In a busy turn of the event loop, everything written reaches the sink as one write, when the
  * scheduler flushes: a write costs a system call and per-call overhead in Node, the bytes
  * hardly matter. After a quiet spell, the first write goes straight to the sink (see
- * {@link FlushScheduler}). The queue lives here, not in a wrapping sink, because a broadcast touches
- * every subscriber's stream once per event, and with thousands of them each object a delivery
- * reaches is one more likely cache miss.
+ * {@link FlushScheduler}). The queue lives here, not in a wrapping sink, because a broadcast
+ * touches every subscriber's stream once per event, and with thousands of them each object a
+ * delivery reaches is one more likely cache miss.
  *
  * `write` returns `false` once the stream is closed; `onClose` listeners run exactly once.
  */
@@ -90,9 +90,7 @@ export class SseStream implements Flushable {
       scheduler.writesThrough()
     ) {
       this.#wroteAtOnceInTurn = scheduler.turn
-      const sink = this.#sink
-      sink.write(bytes)
-      this.#sinkMayHoldBytes = sink.bufferedBytes > 0
+      this.#writeToSink(bytes)
     } else {
       this.#enqueue(bytes)
     }
@@ -116,9 +114,7 @@ export class SseStream implements Flushable {
     this.#first = undefined
     this.#more = undefined
     this.#queuedBytes = 0
-    const sink = this.#sink
-    sink.write(more === undefined ? first : joiner.join(more))
-    this.#sinkMayHoldBytes = sink.bufferedBytes > 0
+    this.#writeToSink(more === undefined ? first : joiner.join(more))
   }
 
   /**
@@ -137,6 +133,12 @@ export class SseStream implements Flushable {
   onClose(listener: (reason: CloseReason) => void): void {
     if (this.#closed) listener('client')
     else this.#closeListeners.push(listener)
+  }
+
+  #writeToSink(bytes: Uint8Array): void {
+    const sink = this.#sink
+    sink.write(bytes)
+    this.#sinkMayHoldBytes = sink.bufferedBytes > 0
   }
 
   #enqueue(bytes: Uint8Array): void {
