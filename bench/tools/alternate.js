@@ -8,7 +8,7 @@
 // burst of 600,000 deliveries.
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
-import { createPublisher } from '../lib/publisher.js'
+import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
 import { measurePhase, openSession } from '../lib/session.js'
 import { SERVERS, ssehubServer } from '../servers.js'
 
@@ -37,6 +37,7 @@ for (const name of values.servers.split(',').filter(Boolean)) {
 }
 
 const binary = buildLoadClient()
+await warmUpPublisher()
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, server] of contenders) {
