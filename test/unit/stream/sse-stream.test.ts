@@ -313,6 +313,25 @@ describe('heartbeat', () => {
     heartbeat.stop()
   })
 
+  it('spreads the streams over the period, a sixteenth of them at a time', () => {
+    vi.useFakeTimers()
+    const { scheduler, endTurn } = manualScheduler()
+    const heartbeat = new Heartbeat(16_000)
+    const sinks = Array.from({ length: 32 }, () => memorySink())
+    for (const sink of sinks) heartbeat.add(new SseStream(sink, { scheduler }))
+    const beaten = () => sinks.filter((sink) => sink.chunks.length > 0).length
+    vi.advanceTimersByTime(1_000)
+    endTurn()
+    expect(beaten()).toBe(2)
+    vi.advanceTimersByTime(7_000)
+    endTurn()
+    expect(beaten()).toBe(16)
+    vi.advanceTimersByTime(8_000)
+    endTurn()
+    expect(sinks.map((sink) => sink.chunks)).toEqual(sinks.map(() => [':\n\n']))
+    heartbeat.stop()
+  })
+
   it('forgets a stream once it closes', () => {
     vi.useFakeTimers()
     const { scheduler, endTurn } = manualScheduler()
