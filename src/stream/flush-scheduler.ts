@@ -20,8 +20,9 @@ export interface FlushSchedulerOptions {
   /** A clock in milliseconds; `performance.now` by default. */
   now?: (() => number) | undefined
   /**
-   * How long after the last turn that wrote anything the server counts as quiet, so the next
-   * turn writes at once instead of queueing. `Infinity`: always queue.
+   * How long after the last turn that wrote anything the server counts as quiet, so each
+   * stream's first write of the next turn goes at once instead of queueing. `Infinity`: always
+   * queue.
    * @defaultValue {@link DEFAULT_QUIET_MS}
    */
   quietMs?: number | undefined
