@@ -1,7 +1,7 @@
 // The benchmark: ssehub against its peers (a raw Node server, the seed-style Node server,
 // better-sse, Nchan), the same load in the same run, scenario by scenario.
 //
-// Run:  npm run bench                     quick (about 5 minutes)
+// Run:  npm run bench                     quick (about 9 minutes)
 //       npm run bench -- --full           the sizes, 19,000 streams included
 //       npm run bench -- --servers ssehub,nchan --scenarios broadcast --subscribers 1000 --events 2000
 //       npm run bench -- --servers ssehub --profile     also writes bench/results/profiles/*.cpuprofile
