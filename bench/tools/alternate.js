@@ -4,12 +4,12 @@
 // node_modules resolve), build after it, then
 //   node bench/tools/alternate.js --builds before=dist-before,after=dist --servers nchan
 //   node bench/tools/alternate.js --builds after=dist --servers nchan,raw-node --subscribers 10000 --rounds 3
-// Per round: a 100-event warm-up, 30,000 deliveries/s for --seconds (as `npm run bench`), then a
-// burst of 600,000 deliveries.
+// Per round: the broadcast scenario of `npm run bench` (its warm-up, 30,000 deliveries/s for
+// --seconds, then a burst of 600,000 deliveries).
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
-import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
-import { measurePhase, openSession } from '../lib/session.js'
+import { warmUpPublisher } from '../lib/publisher.js'
+import { broadcast } from '../scenarios/broadcast.js'
 import { SERVERS, ssehubServer } from '../servers.js'
 
 const { values } = parseArgs({
@@ -41,18 +41,11 @@ await warmUpPublisher()
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, server] of contenders) {
-    const session = await openSession({ binary, name, server, topics: ['bench'], subscribers })
-    const publisher = createPublisher(session.port, server)
-    const topicOf = () => 'bench'
-    await measurePhase(session, subscribers * 100, () => publisher.burst(100, topicOf))
-    const fixed = await measurePhase(session, subscribers * rate * seconds, () =>
-      publisher.atRate(rate, seconds, topicOf),
+    // The broadcast scenario itself, so both measure the same phases the same way.
+    const [fixed, burst] = await broadcast(
+      { binary, name, server, nodeFlags: [], stopSignal: 'SIGKILL' },
+      { subscribers, events: burstEvents, rate, seconds },
     )
-    const burst = await measurePhase(session, subscribers * burstEvents, () =>
-      publisher.burst(burstEvents, topicOf),
-    )
-    publisher.close()
-    await session.close('SIGKILL')
     const row = {
       fixedUs: fixed.usPerDelivery,
       fixedUserUs: fixed.usPerDelivery * (1 - fixed.sysShare),
