@@ -23,6 +23,7 @@ import { report } from './lib/report.js'
 import { broadcast } from './scenarios/broadcast.js'
 import { manyTopics } from './scenarios/many-topics.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
+import { selectors } from './scenarios/selectors.js'
 import { SERVERS } from './servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -57,14 +58,21 @@ const PLANS = {
     broadcast: [broadcastAt(1000, 600), broadcastAt(10000, 100)],
     'many-topics': [{ subscribers: 5000, shared: 20 }],
     'reconnect-storm': [{ subscribers: 5000, back: 100 }],
+    selectors: [{ subscribers: 5000, events: 100 }],
   },
   full: {
     broadcast: [broadcastAt(1000, 3000), broadcastAt(10000, 300), broadcastAt(19000, 100)],
     'many-topics': [{ subscribers: 10000, shared: 50 }],
     'reconnect-storm': [{ subscribers: 5000, back: 100 }],
+    selectors: [{ subscribers: 10000, events: 100 }],
   },
 }
-const RUNNERS = { broadcast, 'many-topics': manyTopics, 'reconnect-storm': reconnectStorm }
+const RUNNERS = {
+  broadcast,
+  'many-topics': manyTopics,
+  'reconnect-storm': reconnectStorm,
+  selectors,
+}
 
 const plan = PLANS[values.full ? 'full' : 'quick']
 if (values.subscribers) {
@@ -104,6 +112,7 @@ for (const scenario of scenarios) {
         continue
       }
       if (scenario === 'reconnect-storm' && server.eventId === undefined) continue
+      if (scenario === 'selectors' && server.selectorPath === undefined) continue
       console.error(`${scenario} ${JSON.stringify(size)}: ${name}`)
       const run = {
         binary,

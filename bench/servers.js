@@ -29,6 +29,15 @@ const nodeServer = (script, extra = []) => ({
 const topicsInQuery = (topics) =>
   `/events?${topics.map((t) => `topic=${encodeURIComponent(t).replace('%25d', '%d')}`).join('&')}`
 
+/**
+ * `/.well-known/mercure?topic=…` for Mercure topic selectors (URI templates). The load client
+ * fills the path in with printf, so every `%` of the encoding is doubled, but for `%d`.
+ */
+const mercureSelectorsInQuery = (selectors) =>
+  `/.well-known/mercure?${selectors
+    .map((s) => `topic=${encodeURIComponent(s).replaceAll('%', '%%').replaceAll('%%25d', '%d')}`)
+    .join('&')}`
+
 /** The peers' publish request: topic in the query, the body is the data. */
 const publishInQuery = (topic, data) => ({
   path: `/publish?topic=${encodeURIComponent(topic)}`,
@@ -63,6 +72,7 @@ export function ssehubServer(workers, dist = 'dist') {
         ...extra,
       ]),
     subscribePath: topicsInQuery,
+    selectorPath: mercureSelectorsInQuery,
     publish: (topic, data) => ({
       path: '/publish',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

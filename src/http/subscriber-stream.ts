@@ -95,6 +95,7 @@ export async function subscribeStream(
 class StreamSubscriber implements Subscriber {
   readonly topics: readonly string[]
   readonly matchesTopic: ((topic: string) => boolean) | undefined
+  readonly topicPrefix: string | undefined
   readonly canReceivePrivate: ((event: HubEvent) => boolean) | undefined
   pending: Uint8Array[] | undefined = []
   stream: SseStream | undefined
@@ -103,6 +104,7 @@ class StreamSubscriber implements Subscriber {
   constructor(spec: SubscriberSpec) {
     this.topics = spec.topics
     this.matchesTopic = spec.matchesTopic
+    this.topicPrefix = spec.topicPrefix
     this.canReceivePrivate = spec.canReceivePrivate
   }
 

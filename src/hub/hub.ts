@@ -6,19 +6,18 @@ import { type Logger, silentLogger } from '../logger.js'
 import type { SseEvent } from '../protocol/types.js'
 import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
+import { accepts, RuleIndex } from './rule-index.js'
 import { assertValidTopics } from './topic.js'
 import type { TransportRead } from './transport.js'
 import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
 
 function matchesByRule(subscriber: Subscriber, event: HubEvent): boolean {
-  const matches = subscriber.matchesTopic
-  if (matches === undefined) return false
-  try {
-    return event.topics.some((topic) => matches(topic))
-  } catch {
-    // A rule that throws matches nothing, rather than breaking the publish for everyone.
-    return false
-  }
+  const rule = subscriber.matchesTopic
+  const prefix = subscriber.topicPrefix ?? ''
+  return (
+    rule !== undefined &&
+    event.topics.some((topic) => topic.startsWith(prefix) && accepts(rule, topic))
+  )
 }
 
 /** What {@link Hub.publish} takes beside the topics. */
@@ -100,8 +99,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       generateId: resolved.generateId,
     })
   const subscribersByTopic = new Map<string, Set<Subscriber>>()
-  // Subscribers by rule cannot be indexed by topic: each event asks every one of them.
-  const ruleSubscribers = new Set<Subscriber>()
+  let ruleSubscribers = new RuleIndex()
   // Subscribers resuming: while their replay is read, live events wait in `pending`; after it,
   // live events the replay already covered are skipped (a shared transport's tail may lag
   // behind what the replay read), until the first one it did not cover.
@@ -132,24 +130,26 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   }
 
   const dispatch = (event: HubEvent): void => {
-    if (event.topics.length === 1 && ruleSubscribers.size === 0) {
-      const subscribers = subscribersByTopic.get(event.topics[0] as string)
+    const topics = event.topics
+    if (topics.length === 1) {
+      const subscribers = subscribersByTopic.get(topics[0] as string)
       if (subscribers !== undefined) for (const subscriber of subscribers) offer(subscriber, event)
-      return
-    }
-    // A subscriber of several of the event's topics gets it once.
-    const reached = new Set<Subscriber>()
-    for (const topic of event.topics) {
-      const subscribers = subscribersByTopic.get(topic)
-      if (subscribers === undefined) continue
-      for (const subscriber of subscribers) {
-        if (reached.has(subscriber)) continue
-        reached.add(subscriber)
-        offer(subscriber, event)
+    } else {
+      // A subscriber of several of the event's topics gets it once.
+      const reached = new Set<Subscriber>()
+      for (const topic of topics) {
+        const subscribers = subscribersByTopic.get(topic)
+        if (subscribers === undefined) continue
+        for (const subscriber of subscribers) {
+          if (reached.has(subscriber)) continue
+          reached.add(subscriber)
+          offer(subscriber, event)
+        }
       }
     }
-    for (const subscriber of ruleSubscribers) {
-      if (!reached.has(subscriber) && matchesByRule(subscriber, event)) offer(subscriber, event)
+    // Those reached by name above are skipped: the index knows each one's exact topics.
+    if (ruleSubscribers.size > 0) {
+      ruleSubscribers.forEachMatch(topics, (subscriber) => offer(subscriber, event))
     }
   }
 
@@ -173,7 +173,11 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       if (subscribers === undefined) subscribersByTopic.set(topic, new Set([subscriber]))
       else subscribers.add(subscriber)
     }
-    if (subscriber.matchesTopic !== undefined) ruleSubscribers.add(subscriber)
+    const rule = subscriber.matchesTopic
+    const removeRule =
+      rule === undefined
+        ? undefined
+        : ruleSubscribers.add(subscriber, rule, subscriber.topicPrefix ?? '', topics)
     subscriberCount++
     let active = true
     return () => {
@@ -185,7 +189,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
         subscribers?.delete(subscriber)
         if (subscribers?.size === 0) subscribersByTopic.delete(topic)
       }
-      ruleSubscribers.delete(subscriber)
+      removeRule?.()
     }
   }
 
@@ -253,7 +257,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       if (closed) return
       closed = true
       subscribersByTopic.clear()
-      ruleSubscribers.clear()
+      ruleSubscribers = new RuleIndex()
       resuming.clear()
       subscriberCount = 0
       transport.close()

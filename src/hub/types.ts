@@ -47,10 +47,20 @@ export interface Subscriber {
   /** Exact topic names this subscriber receives (looked up in an index: the cheap way). */
   readonly topics: readonly string[]
   /**
-   * Further topics it receives, by rule (a Mercure URI template, `*`): asked for every event's
-   * topics, so it should be cheap. A subscriber with no `topics` must have one.
+   * Further topics it receives, by rule (a Mercure URI template, `*`). A subscriber with no
+   * `topics` must have one. Read once, on subscribing.
+   *
+   * Subscribers given the same function are asked once per event for all of them: share one
+   * among subscribers with the same rules.
    */
   matchesTopic?: ((topic: string) => boolean) | undefined
+  /**
+   * What every topic `matchesTopic` accepts begins with (a URI template's text before its first
+   * `{`): the hub then asks the rule only about topics that begin with it, found by index. A
+   * topic without it is taken as not matched. Read once, on subscribing.
+   * @defaultValue `''` (asked about every topic)
+   */
+  topicPrefix?: string | undefined
   /**
    * Whether the subscriber may receive a private event; absent: never. Public events go to every
    * subscriber of their topics.

@@ -51,19 +51,70 @@ function isTemplate(selector: string): boolean {
   return selector.includes('{')
 }
 
-/**
- * A subscriber's selectors split for the hub: plain topics go to its index, rules to a matcher.
- */
-export function splitSelectors(selectors: readonly string[]): {
+/** A subscriber's selectors as the hub takes them. */
+export interface SplitSelectors {
+  /** The plain topics, for the hub's index by name. */
   topics: string[]
+  /** The rules (`*`, templates), or `undefined` when there are none. */
   matchesTopic: ((topic: string) => boolean) | undefined
-} {
+  /** What every topic the rules accept begins with: the common start of their literal text. */
+  topicPrefix: string
+}
+
+type Rule = (topic: string) => boolean
+
+const matchesEveryTopic: Rule = () => true
+/**
+ * One matcher per set of rules, shared by the subscribers that ask for it: the hub asks a shared
+ * matcher once per event for all of them. Bounded as the templates are.
+ */
+const MAX_CACHED_MATCHERS = 10_000
+const matchers = new Map<string, Rule>()
+
+/**
+ * A subscriber's selectors split for the hub: plain topics go to its index, rules to a matcher,
+ * the same function for the same rules.
+ */
+export function splitSelectors(selectors: readonly string[]): SplitSelectors {
   const topics = selectors.filter((selector) => !isRuleSelector(selector))
-  const rules = selectors.filter(isRuleSelector)
-  if (rules.length === 0) return { topics, matchesTopic: undefined }
-  if (rules.includes('*')) return { topics, matchesTopic: () => true }
-  return {
-    topics,
-    matchesTopic: (topic) => rules.some((rule) => matchesSelector(rule, topic)),
+  const rules = [...new Set(selectors.filter(isRuleSelector))].sort()
+  if (rules.length === 0) return { topics, matchesTopic: undefined, topicPrefix: '' }
+  if (rules.includes('*')) return { topics, matchesTopic: matchesEveryTopic, topicPrefix: '' }
+  // Topics hold no control characters, so a line feed cannot occur inside a rule.
+  const key = rules.join('\n')
+  let matcher = matchers.get(key)
+  if (matcher === undefined) {
+    matcher = matcherOf(rules)
+    if (matchers.size >= MAX_CACHED_MATCHERS) matchers.clear()
+    matchers.set(key, matcher)
   }
+  return { topics, matchesTopic: matcher, topicPrefix: commonPrefix(rules.map(literalStart)) }
+}
+
+function matcherOf(rules: readonly string[]): Rule {
+  // Compiled now, not looked up per event: the hub asks on the publish path.
+  const tests = rules.map((rule): Rule => {
+    const compiled = compiledTemplate(rule)
+    return compiled === null ? (topic) => topic === rule : (topic) => compiled.test(topic)
+  })
+  if (tests.length === 1) return tests[0] as Rule
+  return (topic) => tests.some((test) => test(topic))
+}
+
+/**
+ * The text a template's expansions all begin with: up to its first expression. (An invalid
+ * template matches only itself, which begins with it too.)
+ */
+function literalStart(template: string): string {
+  return template.slice(0, template.indexOf('{'))
+}
+
+function commonPrefix(texts: readonly string[]): string {
+  let prefix = texts[0] ?? ''
+  for (const text of texts) {
+    let length = 0
+    while (length < prefix.length && prefix[length] === text[length]) length++
+    prefix = prefix.slice(0, length)
+  }
+  return prefix
 }

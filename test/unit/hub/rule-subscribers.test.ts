@@ -63,6 +63,55 @@ describe('hub: subscribers by rule', () => {
     expect(fine.data).toEqual(['x'])
   })
 
+  it('asks a rule only about topics that begin with its prefix, live and in a replay', async () => {
+    const hub = createHub()
+    const asked: string[] = []
+    const rule = (topic: string) => {
+      asked.push(topic)
+      return true
+    }
+    const { id } = await hub.publish('/books/0', { data: 'first' })
+    await hub.publish(['/authors/1', '/books/1'], { data: 'missed' })
+    await hub.publish('/authors/2', { data: 'author' })
+    const books = { ...ruleRecorder([], rule), topicPrefix: '/books/' }
+    await hub.subscribe(books, { lastEventId: id })
+    await hub.publish('/books/2', { data: 'live' })
+    await hub.publish('/authors/3', { data: 'author' })
+    expect(books.data).toEqual(['missed', 'live'])
+    expect(asked).toEqual(['/books/1', '/books/2'])
+  })
+
+  it('asks a rule shared by many subscribers once per event, and delivers to all', async () => {
+    const hub = createHub()
+    let asked = 0
+    const rule = (topic: string) => {
+      asked++
+      return topic.startsWith('/books/')
+    }
+    const readers = Array.from({ length: 50 }, () => ruleRecorder([], rule))
+    for (const reader of readers) await hub.subscribe(reader)
+    await hub.publish('/books/1', { data: 'book' })
+    expect(asked).toBe(1)
+    expect(readers.every((reader) => reader.data.join() === 'book')).toBe(true)
+  })
+
+  it('delivers to subscribers by name and by rule alike with a rule subscriber present', async () => {
+    const hub = createHub()
+    const everything = ruleRecorder([], () => true)
+    const named = ruleRecorder(['t'], () => false)
+    const plain = { ...ruleRecorder(['t'], () => false), matchesTopic: undefined }
+    await hub.subscribe(everything)
+    await hub.subscribe(named)
+    await hub.subscribe(plain)
+    await hub.publish('t', { data: 'one' })
+    await hub.publish(['t', 'u'], { data: 'two' })
+    expect([everything.data, named.data, plain.data]).toEqual([
+      ['one', 'two'],
+      ['one', 'two'],
+      ['one', 'two'],
+    ])
+  })
+
   it('knows the id of the newest event', async () => {
     const hub = createHub()
     expect(hub.lastEventId).toBeUndefined()

@@ -75,4 +75,31 @@ describe('Mercure topic selectors', () => {
     expect(splitSelectors(['a', 'b']).matchesTopic).toBeUndefined()
     expect(splitSelectors(['*']).matchesTopic?.('anything')).toBe(true)
   })
+
+  it('gives subscribers with the same rules one matcher, in whatever order they list them', () => {
+    const one = splitSelectors(['https://example.com/{id}', 'a', 'https://example.com/b/{x}'])
+    const other = splitSelectors(['https://example.com/b/{x}', 'https://example.com/{id}'])
+    expect(other.matchesTopic).toBe(one.matchesTopic)
+    expect(splitSelectors(['https://example.com/{id}']).matchesTopic).not.toBe(one.matchesTopic)
+    expect(splitSelectors(['*', 'https://example.com/{id}']).matchesTopic).toBe(
+      splitSelectors(['*']).matchesTopic,
+    )
+  })
+
+  it('names the text every topic its rules accept begins with', () => {
+    expect(splitSelectors(['https://example.com/books/{id}']).topicPrefix).toBe(
+      'https://example.com/books/',
+    )
+    expect(
+      splitSelectors(['https://example.com/books/{id}', 'https://example.com/bots{/id}'])
+        .topicPrefix,
+    ).toBe('https://example.com/bo')
+    // An invalid template matches only itself.
+    const invalid = splitSelectors(['https://example.com/{bad id}'])
+    expect(invalid.topicPrefix).toBe('https://example.com/')
+    expect(invalid.matchesTopic?.('https://example.com/{bad id}')).toBe(true)
+    expect(invalid.matchesTopic?.('https://example.com/1')).toBe(false)
+    expect(splitSelectors(['*', 'https://example.com/{id}']).topicPrefix).toBe('')
+    expect(splitSelectors(['a']).topicPrefix).toBe('')
+  })
 })
