@@ -4,6 +4,7 @@
 // node_modules resolve), build after it, then
 //   node bench/tools/alternate.js --builds before=dist-before,after=dist --servers nchan
 //   node bench/tools/alternate.js --builds after=dist --servers nchan,raw-node --subscribers 10000 --rounds 3
+//   node bench/tools/alternate.js --builds before=dist-before,after=dist --workers 2
 // Per round: the broadcast scenario of `npm run bench` (its warm-up, 30,000 deliveries/s for
 // --seconds, then a burst of 600,000 deliveries).
 import { parseArgs } from 'node:util'
@@ -19,6 +20,8 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
+    // Worker processes of each ssehub build (`serve --workers`).
+    workers: { type: 'string', default: '1' },
   },
 })
 const subscribers = Number(values.subscribers)
@@ -29,7 +32,7 @@ const burstEvents = Math.round(600_000 / subscribers)
 const contenders = new Map()
 for (const pair of values.builds.split(',').filter(Boolean)) {
   const [name, dist] = pair.split('=')
-  contenders.set(name, ssehubServer(1, dist))
+  contenders.set(name, ssehubServer(Number(values.workers), dist))
 }
 for (const name of values.servers.split(',').filter(Boolean)) {
   if (SERVERS[name] === undefined) throw new Error(`unknown server ${name}`)

@@ -5,9 +5,11 @@ import { SseError } from '../errors.js'
 import type { Transport, TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent } from '../hub/types.js'
 import {
+  fromWire,
   isClusterMessage,
-  type PrimaryMessage,
   type ReadReply,
+  type Reply,
+  type TurnMessage,
   type WorkerRequest,
 } from './messages.js'
 
@@ -35,18 +37,18 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
     new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', 'the primary process holding the hub is gone')
 
   const onMessage = (raw: unknown) => {
-    if (!isClusterMessage(raw)) return
-    const message = raw as PrimaryMessage
-    if (message.kind === 'events') {
-      for (const event of message.events) listener(event)
-      return
-    }
-    const waiter = waiting.get(message.requestId)
+    if (!isClusterMessage(raw) || raw.kind !== 'turn') return
+    const message = raw as TurnMessage
+    for (const event of message.events) listener(fromWire(event))
+    for (const reply of message.replies) settle(reply)
+  }
+  const settle = (reply: Reply) => {
+    const waiter = waiting.get(reply.requestId)
     if (waiter === undefined) return
-    waiting.delete(message.requestId)
-    if (message.error === undefined) waiter.resolve(message.value)
-    else if (message.error.code === undefined) waiter.reject(new Error(message.error.message))
-    else waiter.reject(new SseError(message.error.code, message.error.message))
+    waiting.delete(reply.requestId)
+    if (reply.error === undefined) waiter.resolve(reply.value)
+    else if (reply.error.code === undefined) waiter.reject(new Error(reply.error.message))
+    else waiter.reject(new SseError(reply.error.code, reply.error.message))
   }
   channel.on('message', onMessage)
   channel.on('disconnect', () => {
@@ -74,7 +76,7 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
       >)
       return {
         found: reply.found,
-        events: reply.events,
+        events: reply.events.map(fromWire),
         covers: (event) => event.seq <= reply.lastSeq,
       }
     },

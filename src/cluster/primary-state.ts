@@ -4,9 +4,15 @@
 import type { Worker } from 'node:cluster'
 import { SseError } from '../errors.js'
 import type { Transport } from '../hub/transport.js'
-import type { HubEvent } from '../hub/types.js'
 import type { Logger } from '../logger.js'
-import { isClusterMessage, type PrimaryMessage, type WorkerRequest } from './messages.js'
+import {
+  isClusterMessage,
+  type Reply,
+  type TurnMessage,
+  toWire,
+  type WireEvent,
+  type WorkerRequest,
+} from './messages.js'
 
 /** The shared state's handle in the primary. */
 export interface PrimaryState {
@@ -24,43 +30,59 @@ export interface PrimaryState {
 export function servePrimaryState(transport: Transport, logger: Logger): PrimaryState {
   const workers = new Set<Worker>()
   let lastSeq = 0
-  const send = (worker: Worker, message: PrimaryMessage) => {
-    if (worker.isConnected()) worker.send(message)
-  }
 
-  // The events of one turn cross to each worker as one message: a message costs a system call
-  // and a structured clone each way, and in a burst most of the cost is that, not the bytes. A
-  // read answered before a batch goes out still covers it (`lastSeq`): the worker's hub skips
+  // A turn's events and answers cross to each worker as one message: a message costs a system
+  // call, its serialization, and often a wake-up, each way; in a burst most of the cost is that,
+  // not the bytes. A publish's answer rides with its events instead of going first on its own.
+  // A read answered before a batch goes out still covers it (`lastSeq`): the worker's hub skips
   // live events a read has covered.
-  let batch: HubEvent[] = []
+  let events: WireEvent[] = []
+  const replies = new Map<Worker, Reply[]>()
+  let scheduled = false
   const flush = () => {
-    const message: PrimaryMessage = { kind: 'events', events: batch }
-    batch = []
-    for (const worker of workers) send(worker, message)
+    scheduled = false
+    const turnEvents = events
+    events = []
+    for (const worker of workers) {
+      const answers = replies.get(worker) ?? []
+      if (turnEvents.length === 0 && answers.length === 0) continue
+      const message: TurnMessage = { kind: 'turn', events: turnEvents, replies: answers }
+      if (worker.isConnected()) worker.send(message)
+    }
+    replies.clear()
+  }
+  const schedule = () => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(flush)
   }
   transport.tail((event) => {
     lastSeq = event.seq
-    if (batch.length === 0) setImmediate(flush)
-    // The encoder's bytes may be a view into a shared pool; a structured clone would copy the
-    // whole pool slab, so each event crosses with a buffer of its own.
-    batch.push({ ...event, bytes: new Uint8Array(event.bytes) })
+    events.push(toWire(event))
+    schedule()
   })
+  const reply = (worker: Worker, answer: Reply) => {
+    const answers = replies.get(worker)
+    if (answers === undefined) replies.set(worker, [answer])
+    else answers.push(answer)
+    schedule()
+  }
 
   const answer = async (worker: Worker, request: WorkerRequest): Promise<void> => {
     try {
       if (request.kind === 'publish') {
         const value = await transport.publish(request.inputs)
-        send(worker, { kind: 'reply', requestId: request.requestId, value })
+        reply(worker, { requestId: request.requestId, value })
       } else {
         const read = await transport.readAfter(request.lastEventId)
-        const value = { found: read.found, events: read.events, lastSeq }
-        send(worker, { kind: 'reply', requestId: request.requestId, value })
+        const value = { found: read.found, events: read.events.map(toWire), lastSeq }
+        reply(worker, { requestId: request.requestId, value })
       }
     } catch (error) {
       const code = error instanceof SseError ? error.code : undefined
       if (code === undefined) logger.error('a worker request failed', { error: String(error) })
       const message = code === undefined ? 'internal error' : (error as Error).message
-      send(worker, { kind: 'reply', requestId: request.requestId, error: { code, message } })
+      reply(worker, { requestId: request.requestId, error: { code, message } })
     }
   }
 
@@ -74,6 +96,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
     },
     close() {
       workers.clear()
+      replies.clear()
       transport.close()
     },
   }

@@ -39,8 +39,8 @@ export interface SupervisorOptions {
  */
 export function superviseWorkers(options: SupervisorOptions): Promise<string> {
   const { count, logger, state } = options
-  // Structured clone: an event's bytes cross as bytes.
-  cluster.setupPrimary({ serialization: 'advanced' })
+  // JSON, not structured clone: several times cheaper per message (see `WireEvent`).
+  cluster.setupPrimary({ serialization: 'json' })
   let listening = 0
   let stopping = false
   let url: string | undefined

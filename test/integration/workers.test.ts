@@ -93,6 +93,39 @@ describe('ssehub serve --workers', () => {
     }
   })
 
+  it('delivers on both workers, live and replayed, the bytes one process would send', async () => {
+    const hub = await serveWorkers(['--no-clock'])
+    const event = {
+      topic: 'w',
+      id: 'exact-1',
+      event: 'note',
+      retry: 2500,
+      // Lines, non-ASCII text, an astral character, a lone surrogate (sent as U+FFFD), a colon.
+      data: 'first line\nsecond: é ✓ 🎉 \ud800 end',
+    }
+    const expected =
+      'event: note\nid: exact-1\nretry: 2500\ndata: first line\ndata: second: é ✓ 🎉 \ufffd end\n\n'
+    const live = await Promise.all(
+      Array.from({ length: 4 }, () => open(`${hub.url}/events?topic=w`)),
+    )
+    expect((await streamsByWorker(hub.url, 4)).size).toBe(2)
+    const published = await fetch(`${hub.url}/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify(event),
+    })
+    expect(published.status).toBe(200)
+    for (const stream of live) {
+      await stream.waitFor(/ end\n\n/)
+      expect(stream.text().slice(stream.text().indexOf('event: note'))).toBe(expected)
+    }
+    for (let i = 0; i < 4; i++) {
+      const replayed = await open(`${hub.url}/events?topic=w&lastEventID=none`)
+      await replayed.waitFor(/ end\n\n/)
+      expect(replayed.text().slice(replayed.text().indexOf('event: note'))).toBe(expected)
+    }
+  })
+
   it('runs the seed clock once, not once per worker', async () => {
     const hub = await serveWorkers()
     const stream = await open(`${hub.url}/events`)
