@@ -9,6 +9,7 @@ import {
   isClusterMessage,
   type ReadReply,
   type Reply,
+  type RequestsMessage,
   type TurnMessage,
   type WorkerRequest,
 } from './messages.js'
@@ -57,12 +58,21 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
     waiting.clear()
   })
 
+  // A turn's requests cross as one message, as the primary's answers do (see `TurnMessage`).
+  let outgoing: WorkerRequest[] = []
+  const sendTurn = () => {
+    const requests = outgoing
+    outgoing = []
+    // Their waiters were rejected on disconnect.
+    if (!gone) channel.send?.({ kind: 'requests', requests } satisfies RequestsMessage)
+  }
   const request = <T>(message: Omit<WorkerRequest, 'requestId'>): Promise<T> => {
     if (gone || channel.send === undefined) return Promise.reject(unavailable())
     const requestId = nextRequestId++
     return new Promise<T>((resolve, reject) => {
       waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject })
-      channel.send?.({ ...message, requestId })
+      if (outgoing.length === 0) setImmediate(sendTurn)
+      outgoing.push({ ...message, requestId } as WorkerRequest)
     })
   }
 

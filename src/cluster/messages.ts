@@ -43,6 +43,12 @@ export type WorkerRequest =
     }
   | { readonly kind: 'readAfter'; readonly requestId: number; readonly lastEventId: string }
 
+/** What a worker sends the primary once per turn: that turn's requests, in order. */
+export interface RequestsMessage {
+  readonly kind: 'requests'
+  readonly requests: readonly WorkerRequest[]
+}
+
 /** What the primary answers a read with. */
 export interface ReadReply {
   readonly found: boolean

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js'
 import {
   isClusterMessage,
   type Reply,
+  type RequestsMessage,
   type TurnMessage,
   toWire,
   type WireEvent,
@@ -90,7 +91,8 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
     attach(worker) {
       workers.add(worker)
       worker.on('message', (message: unknown) => {
-        if (isClusterMessage(message)) void answer(worker, message as WorkerRequest)
+        if (!isClusterMessage(message) || message.kind !== 'requests') return
+        for (const request of (message as RequestsMessage).requests) void answer(worker, request)
       })
       worker.once('exit', () => workers.delete(worker))
     },
