@@ -100,11 +100,18 @@ const binary = buildLoadClient()
 await warmUpPublisher()
 const rows = []
 const failures = []
+// Each size starts with the next server in turn: whoever goes first takes whatever the machine
+// does then (after the build, the first server here ran slow in everything), and that must not
+// always be the same one.
+let firstServer = 0
 for (const scenario of scenarios) {
   const runner = RUNNERS[scenario]
   if (runner === undefined) throw new Error(`unknown scenario ${scenario}`)
   for (const size of plan[scenario]) {
-    for (const name of serverNames) {
+    const order = [...serverNames.slice(firstServer), ...serverNames.slice(0, firstServer)]
+    firstServer = (firstServer + 1) % serverNames.length
+    const sizeRows = []
+    for (const name of order) {
       const server = SERVERS[name]
       if (server === undefined) throw new Error(`unknown server ${name}`)
       if (server.available && !server.available()) {
@@ -134,7 +141,7 @@ for (const scenario of scenarios) {
         )
       })
       try {
-        rows.push(...[await Promise.race([running, timeout])].flat())
+        sizeRows.push(...[await Promise.race([running, timeout])].flat())
       } catch (error) {
         running.catch(() => {}) // abandoned: its processes are killed below
         failures.push(`${scenario} ${JSON.stringify(size)}: ${name}: ${error.message}`)
@@ -144,6 +151,9 @@ for (const scenario of scenarios) {
         clearTimeout(timer)
       }
     }
+    // The tables list the servers in the order asked for, whichever ran first.
+    const rank = (row) => serverNames.indexOf(row.server)
+    rows.push(...sizeRows.sort((a, b) => rank(a) - rank(b)))
   }
 }
 console.log(
