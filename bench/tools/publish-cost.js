@@ -1,0 +1,74 @@
+// What one publish costs each process of `ssehub serve`, with no subscriber: the publish path
+// alone, and with --workers, the trips through the primary. Builds alternate, round after
+// round, as in alternate.js. For a change to the publish path or the workers' messages:
+//   node bench/tools/publish-cost.js --builds before=dist-before,after=dist --workers 2
+//   node bench/tools/publish-cost.js --workers 1
+// Publishes as the benchmark does (4 requests in flight). Prints, per build and round,
+// publishes/s and CPU µs per publish of the primary and each worker.
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { freePort, sleep, stop, track, waitForPort } from '../lib/processes.js'
+import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
+import { ssehubServer } from '../servers.js'
+
+const { values } = parseArgs({
+  options: {
+    builds: { type: 'string', default: 'ssehub=dist' },
+    workers: { type: 'string', default: '2' },
+    events: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '2' },
+  },
+})
+const workers = Number(values.workers)
+const events = Number(values.events)
+
+/** CPU seconds of `pid` alone (`procStat` counts its workers in). */
+function ownCpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** The pids of `pid`'s children (the workers of a primary). */
+const childrenOf = (pid) =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+
+async function measure(name, dist) {
+  const server = ssehubServer(workers, dist)
+  const port = await freePort()
+  const child = track(server.start(port))
+  child.stderr.resume()
+  child.stdout.resume()
+  await waitForPort(port, child)
+  while (workers > 1 && childrenOf(child.pid).length < workers) await sleep(50)
+  const pids = [child.pid, ...(workers > 1 ? childrenOf(child.pid).map(Number) : [])]
+  const publisher = createPublisher(port, server)
+  const topicOf = (i) => `t${i % 1000}`
+  // Not measured: the JIT's first look at the publish path.
+  await publisher.burst(3000, topicOf)
+  const before = pids.map(ownCpuSeconds)
+  const started = performance.now()
+  await publisher.burst(events, topicOf)
+  const seconds = (performance.now() - started) / 1000
+  const perPublish = pids.map((pid, i) => ((ownCpuSeconds(pid) - (before[i] ?? 0)) * 1e6) / events)
+  publisher.close()
+  await stop(child, 'SIGKILL')
+  for (const pid of pids.slice(1)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  }
+  const labels =
+    workers > 1 ? ['primary', ...pids.slice(1).map((_, i) => `worker ${i + 1}`)] : ['process']
+  console.log(
+    `${name}: ${Math.round(events / seconds)} publishes/s; CPU µs per publish: ${perPublish
+      .map((us, i) => `${labels[i]} ${us.toFixed(0)}`)
+      .join(', ')}; total ${perPublish.reduce((a, b) => a + b, 0).toFixed(0)}`,
+  )
+}
+
+const builds = values.builds.split(',').map((pair) => pair.split('='))
+await warmUpPublisher()
+for (let round = 1; round <= Number(values.rounds); round++) {
+  for (const [name, dist] of builds) await measure(`round ${round} ${name}`, dist)
+}
+process.exit(0)
