@@ -1,10 +1,11 @@
 // The benchmark: ssehub against its peers (a raw Node server, the seed-style Node server,
 // better-sse, Nchan), the same load in the same run, scenario by scenario.
 //
-// Run:  npm run bench                     quick (about 9 minutes)
+// Run:  npm run bench                     quick (about 10 minutes)
 //       npm run bench -- --full           the issue's sizes, 19,000 streams included
 //       npm run bench -- --servers ssehub,nchan --scenarios broadcast --subscribers 1000 --events 2000
 //       npm run bench -- --servers ssehub --profile     also writes bench/results/profiles/*.cpuprofile
+//       node bench/run.js --servers ssehub --scenarios selectors --dist dist-before   another build
 //
 // Method (bench/README.md has more): each server runs in its own process, its fd limit raised;
 // a C epoll client (bench/load-client.c) holds the streams; this process publishes over HTTP
@@ -24,7 +25,7 @@ import { broadcast } from './scenarios/broadcast.js'
 import { manyTopics } from './scenarios/many-topics.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
 import { selectors } from './scenarios/selectors.js'
-import { SERVERS } from './servers.js'
+import { SERVERS, ssehubServer } from './servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     subscribers: { type: 'string' },
     events: { type: 'string' },
     profile: { type: 'boolean' },
+    // Another build of ssehub for the ssehub rows, e.g. `dist-before` (see tools/alternate.js).
+    dist: { type: 'string' },
   },
 })
 
@@ -78,6 +81,10 @@ const plan = PLANS[values.full ? 'full' : 'quick']
 if (values.subscribers) {
   const events = Number(values.events ?? 1000)
   plan.broadcast = values.subscribers.split(',').map((n) => broadcastAt(Number(n), events))
+}
+if (values.dist) {
+  SERVERS.ssehub = ssehubServer(1, values.dist)
+  SERVERS['ssehub-2w'] = { ...ssehubServer(2, values.dist), optIn: true }
 }
 const scenarios = (values.scenarios ?? Object.keys(RUNNERS).join(',')).split(',')
 const defaultServers = Object.keys(SERVERS).filter((name) => !SERVERS[name].optIn)

@@ -2,18 +2,23 @@
 // alone, and with --workers, the trips through the primary. Builds alternate, round after
 // round, as in alternate.js. For a change to the publish path or the workers' messages:
 //   node bench/tools/publish-cost.js --builds before=dist-before,after=dist --workers 2
-//   node bench/tools/publish-cost.js --workers 1
+//   node bench/tools/publish-cost.js --workers 1 --servers raw-node,nchan
+//   node bench/tools/publish-cost.js --workers 1 --serve-flags='--history-size 0'
 // Publishes as the benchmark does (4 requests in flight). Prints, per build and round,
 // publishes/s and CPU µs per publish of the primary and each worker.
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { freePort, sleep, stop, track, waitForPort } from '../lib/processes.js'
 import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
-import { ssehubServer } from '../servers.js'
+import { SERVERS, ssehubServer } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
     builds: { type: 'string', default: 'ssehub=dist' },
+    // More `ssehub serve` flags, e.g. "--history-size 0".
+    'serve-flags': { type: 'string', default: '' },
+    // Peers from servers.js, measured the same way (one process each).
+    servers: { type: 'string', default: '' },
     workers: { type: 'string', default: '2' },
     events: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '2' },
@@ -21,6 +26,7 @@ const { values } = parseArgs({
 })
 const workers = Number(values.workers)
 const events = Number(values.events)
+const serveFlags = values['serve-flags'].split(' ').filter(Boolean)
 
 /** CPU seconds of `pid` alone (`procStat` counts its workers in). */
 function ownCpuSeconds(pid) {
@@ -32,15 +38,15 @@ function ownCpuSeconds(pid) {
 const childrenOf = (pid) =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
 
-async function measure(name, dist) {
-  const server = ssehubServer(workers, dist)
+async function measure(name, server) {
   const port = await freePort()
-  const child = track(server.start(port))
+  const child = track(server.start(port, [], serveFlags))
   child.stderr.resume()
   child.stdout.resume()
   await waitForPort(port, child)
-  while (workers > 1 && childrenOf(child.pid).length < workers) await sleep(50)
-  const pids = [child.pid, ...(workers > 1 ? childrenOf(child.pid).map(Number) : [])]
+  const expected = server.workers ?? 1
+  while (expected > 1 && childrenOf(child.pid).length < expected) await sleep(50)
+  const pids = [child.pid, ...(expected > 1 ? childrenOf(child.pid).map(Number) : [])]
   const publisher = createPublisher(port, server)
   const topicOf = (i) => `t${i % 1000}`
   // Not measured: the JIT's first look at the publish path.
@@ -66,9 +72,19 @@ async function measure(name, dist) {
   )
 }
 
-const builds = values.builds.split(',').map((pair) => pair.split('='))
+const contenders = values.builds
+  .split(',')
+  .filter(Boolean)
+  .map((pair) => {
+    const [name, dist] = pair.split('=')
+    return [name, { ...ssehubServer(workers, dist), workers }]
+  })
+for (const name of values.servers.split(',').filter(Boolean)) {
+  if (SERVERS[name] === undefined) throw new Error(`unknown server ${name}`)
+  contenders.push([name, SERVERS[name]])
+}
 await warmUpPublisher()
 for (let round = 1; round <= Number(values.rounds); round++) {
-  for (const [name, dist] of builds) await measure(`round ${round} ${name}`, dist)
+  for (const [name, server] of contenders) await measure(`round ${round} ${name}`, server)
 }
 process.exit(0)
