@@ -4,7 +4,7 @@
 // Run:  npm run bench                     quick (about 10 minutes)
 //       npm run bench -- --full           the issue's sizes, 19,000 streams included
 //       npm run bench -- --servers ssehub,nchan --scenarios broadcast --subscribers 1000 --events 2000
-//       npm run bench -- --servers ssehub --profile     also writes bench/results/profiles/*.cpuprofile
+//       npm run bench -- --servers ssehub --profile     also writes bench/results/profiles/ssehub/*.cpuprofile
 //       node bench/run.js --servers ssehub --scenarios selectors --dist dist-before   another build
 //
 // Method (bench/README.md has more): each server runs in its own process, its fd limit raised;
@@ -90,11 +90,13 @@ const scenarios = (values.scenarios ?? Object.keys(RUNNERS).join(',')).split(','
 const defaultServers = Object.keys(SERVERS).filter((name) => !SERVERS[name].optIn)
 const serverNames = (values.servers ?? defaultServers.join(',')).split(',')
 
-/** Node flags writing a V8 CPU profile of one server to bench/results/profiles/. */
+/**
+ * Node flags writing a V8 CPU profile of each server process to bench/results/profiles/NAME/,
+ * under Node's own file name (date, pid): a scenario may start a server more than once.
+ */
 const profileFlags = (name) => [
   '--cpu-prof',
-  `--cpu-prof-dir=${join(here, 'results', 'profiles')}`,
-  `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+  `--cpu-prof-dir=${join(here, 'results', 'profiles', name)}`,
 ]
 
 /**
