@@ -95,6 +95,7 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
     },
     // The history lives in the primary.
     history: () => [],
+    reachable: () => !gone,
     close() {
       channel.off('message', onMessage)
       for (const waiter of waiting.values()) waiter.reject(unavailable())

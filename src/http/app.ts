@@ -128,6 +128,9 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       streams: openStreams.size,
       subscribers: hub.subscriberCount,
       overflows,
+      // Still 200 while Redis is away: streams stay open and heartbeats go on, and every node
+      // shares the one Redis, so failing the check would take them all out of a balancer at once.
+      store: hub.storeReachable ? 'reachable' : 'unreachable',
     })
 
   const page = (): HubResponse => {

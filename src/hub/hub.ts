@@ -56,6 +56,8 @@ export interface Hub {
   readonly subscriberCount: number
   /** The id of the newest event this hub has seen stored, if any. */
   readonly lastEventId: string | undefined
+  /** Whether its transport's store can be reached now (Redis: `false` while it reconnects). */
+  readonly storeReachable: boolean
   /** The kept events this process can list, oldest first (for diagnostics and tests). */
   history(): readonly HubEvent[]
   /** Refuses further publishes, drops every subscriber, closes the transport; idempotent. */
@@ -251,6 +253,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     },
     get lastEventId() {
       return lastEventId
+    },
+    get storeReachable() {
+      return transport.reachable?.() ?? true
     },
     history: () => transport.history(),
     close() {

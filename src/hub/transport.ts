@@ -50,6 +50,11 @@ export interface Transport {
   tail(listener: (event: HubEvent) => void): void
   /** Kept events this process can list at once, oldest first (for diagnostics and tests). */
   history(): readonly HubEvent[]
+  /**
+   * Whether the store can be reached now: `false` while a shared store reconnects (publishes and
+   * replays then fail). Absent: always, as for a store in this process.
+   */
+  reachable?(): boolean
   /** Stops tailing and releases connections; idempotent. */
   close(): void
 }

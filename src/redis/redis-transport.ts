@@ -213,6 +213,8 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
   }
 
   return {
+    // ioredis's own state: `ready` once connected and set up, anything else while (re)connecting.
+    reachable: () => client.status === 'ready' && tailClient.status === 'ready',
     async publish(inputs) {
       if (inputs.length === 0) return []
       const args: string[] = []

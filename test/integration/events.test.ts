@@ -124,7 +124,7 @@ describe('GET /events', () => {
     await expect.poll(() => server?.app.hub.subscriberCount).toBe(0)
     socket.destroy()
     const health = await (await fetch(`${server.url}/healthz`)).json()
-    expect(health).toMatchObject({ status: 'ok', overflows: 1, streams: 0 })
+    expect(health).toMatchObject({ status: 'ok', overflows: 1, streams: 0, store: 'reachable' })
   })
 
   it('answers a request target that is not a valid URL with 400, and keeps serving', async () => {

@@ -68,6 +68,9 @@ describe('a cluster when Redis goes away', () => {
       nodes.map((n, i) => waitForLog(n, /cannot read the Redis stream/, { from: logFrom[i] })),
     )
     for (const url of urls) {
+      const health = await fetch(`${url}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toMatchObject({ status: 'ok', store: 'unreachable' })
       const refused = await publishTo(url, 'feed', 'during the outage')
       expect(refused.status).toBe(503)
       expect(refused.body).toMatch(
@@ -86,6 +89,9 @@ describe('a cluster when Redis goes away', () => {
     )
     for (let i = 10; i < 20; i++)
       sent.push(await publishUntilAccepted(urls[i % 3] as string, `${i}`))
+    for (const url of urls) {
+      expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ store: 'reachable' })
+    }
     await Promise.all(subscribers.map((s) => s.waitForEvents(20)))
     for (const s of subscribers) {
       expect(s.events.map((e) => e.id)).toEqual(sent)
