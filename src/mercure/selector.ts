@@ -92,10 +92,13 @@ export function splitSelectors(selectors: readonly string[]): SplitSelectors {
 }
 
 function matcherOf(rules: readonly string[]): Rule {
-  // Compiled now, not looked up per event: the hub asks on the publish path.
+  // The steps of `matchesSelector`, the template compiled now rather than looked up per event:
+  // the hub asks on the publish path. A template matches itself (step 2), valid or not.
   const tests = rules.map((rule): Rule => {
     const compiled = compiledTemplate(rule)
-    return compiled === null ? (topic) => topic === rule : (topic) => compiled.test(topic)
+    return compiled === null
+      ? (topic) => topic === rule
+      : (topic) => topic === rule || compiled.test(topic)
   })
   if (tests.length === 1) return tests[0] as Rule
   return (topic) => tests.some((test) => test(topic))

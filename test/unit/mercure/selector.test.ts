@@ -86,6 +86,13 @@ describe('Mercure topic selectors', () => {
     )
   })
 
+  it('matches by rule as matchesSelector does, a template matching itself', () => {
+    const { matchesTopic } = splitSelectors(['https://example.com/books/{id}'])
+    expect(matchesTopic?.('https://example.com/books/{id}')).toBe(true)
+    expect(matchesTopic?.('https://example.com/books/1')).toBe(true)
+    expect(matchesTopic?.('https://example.com/books/1/2')).toBe(false)
+  })
+
   it('names the text every topic its rules accept begins with', () => {
     expect(splitSelectors(['https://example.com/books/{id}']).topicPrefix).toBe(
       'https://example.com/books/',
