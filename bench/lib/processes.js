@@ -33,6 +33,18 @@ export async function stop(child, signal = 'SIGKILL') {
   clearTimeout(killer)
 }
 
+/** CPU seconds (user + system, and system alone) and resident memory of `pid` alone. */
+export function ownStat(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  const sysSeconds = Number(fields[12]) / TICKS_PER_SECOND
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return {
+    cpuSeconds: Number(fields[11]) / TICKS_PER_SECOND + sysSeconds,
+    sysSeconds,
+    rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+  }
+}
+
 /**
  * CPU seconds (user + system, and system alone) and resident memory of a running process and
  * all its descendants (`ssehub serve --workers N` is a primary and N workers).
@@ -43,12 +55,10 @@ export function procStat(pid) {
   let rssKb = 0
   for (const member of [pid, ...descendants(pid)]) {
     try {
-      const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1].split(' ')
-      const sys = Number(fields[12]) / TICKS_PER_SECOND
-      sysSeconds += sys
-      cpuSeconds += Number(fields[11]) / TICKS_PER_SECOND + sys
-      const status = readFileSync(`/proc/${member}/status`, 'utf8')
-      rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+      const stat = ownStat(member)
+      cpuSeconds += stat.cpuSeconds
+      sysSeconds += stat.sysSeconds
+      rssKb += stat.rssKb
     } catch (error) {
       // A descendant may exit between the listing and the read; the process itself may not.
       if (member === pid) throw error
@@ -57,20 +67,26 @@ export function procStat(pid) {
   return { cpuSeconds, sysSeconds, rssKb }
 }
 
+/** The pids of `pid`'s children (a primary's workers); none once it has exited. */
+export function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
 function descendants(pid) {
   const found = []
   const queue = [pid]
   while (queue.length > 0) {
-    const parent = queue.shift()
-    let children = ''
-    try {
-      children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8')
-    } catch {
-      continue
-    }
-    for (const child of children.trim().split(/\s+/).filter(Boolean)) {
-      found.push(Number(child))
-      queue.push(Number(child))
+    for (const child of childrenOf(queue.shift())) {
+      found.push(child)
+      queue.push(child)
     }
   }
   return found

@@ -6,9 +6,8 @@
 //   node bench/tools/publish-cost.js --workers 1 --serve-flags='--history-size 0'
 // Publishes as the benchmark does (4 requests in flight). Prints, per build and round,
 // publishes/s and CPU µs per publish of the primary and each worker.
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { freePort, sleep, stop, track, waitForPort } from '../lib/processes.js'
+import { childrenOf, freePort, ownStat, sleep, stop, track, waitForPort } from '../lib/processes.js'
 import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
 import { SERVERS, ssehubServer } from '../servers.js'
 
@@ -28,16 +27,6 @@ const workers = Number(values.workers)
 const events = Number(values.events)
 const serveFlags = values['serve-flags'].split(' ').filter(Boolean)
 
-/** CPU seconds of `pid` alone (`procStat` counts its workers in). */
-function ownCpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-/** The pids of `pid`'s children (the workers of a primary). */
-const childrenOf = (pid) =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
-
 async function measure(name, server) {
   const port = await freePort()
   const child = track(server.start(port, [], serveFlags))
@@ -46,16 +35,18 @@ async function measure(name, server) {
   await waitForPort(port, child)
   const expected = server.workers ?? 1
   while (expected > 1 && childrenOf(child.pid).length < expected) await sleep(50)
-  const pids = [child.pid, ...(expected > 1 ? childrenOf(child.pid).map(Number) : [])]
+  const pids = [child.pid, ...(expected > 1 ? childrenOf(child.pid) : [])]
   const publisher = createPublisher(port, server)
   const topicOf = (i) => `t${i % 1000}`
   // Not measured: the JIT's first look at the publish path.
   await publisher.burst(3000, topicOf)
-  const before = pids.map(ownCpuSeconds)
+  const before = pids.map((pid) => ownStat(pid).cpuSeconds)
   const started = performance.now()
   await publisher.burst(events, topicOf)
   const seconds = (performance.now() - started) / 1000
-  const perPublish = pids.map((pid, i) => ((ownCpuSeconds(pid) - (before[i] ?? 0)) * 1e6) / events)
+  const perPublish = pids.map(
+    (pid, i) => ((ownStat(pid).cpuSeconds - (before[i] ?? 0)) * 1e6) / events,
+  )
   publisher.close()
   await stop(child, 'SIGKILL')
   for (const pid of pids.slice(1)) {
