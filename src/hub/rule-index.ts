@@ -51,27 +51,16 @@ export class RuleIndex {
     prefix: string,
     exactTopics: ReadonlySet<string>,
   ): () => void {
-    let byRule = this.#byPrefix.get(prefix)
-    if (byRule === undefined) {
-      byRule = new Map()
-      this.#byPrefix.set(prefix, byRule)
-      this.#countPrefixLength(prefix.length, 1)
-    }
-    let group = byRule.get(rule)
-    if (group === undefined) {
-      group = { rule, members: new Map() }
-      byRule.set(rule, group)
-    }
+    const byRule = this.#byPrefix.get(prefix) ?? this.#addPrefix(prefix)
+    const group = byRule.get(rule) ?? addGroup(byRule, rule)
     group.members.set(subscriber, exactTopics)
     this.#size++
-    const groups = byRule
-    const own = group
     return () => {
-      if (!own.members.delete(subscriber)) return
+      if (!group.members.delete(subscriber)) return
       this.#size--
-      if (own.members.size > 0) return
-      groups.delete(rule)
-      if (groups.size > 0) return
+      if (group.members.size > 0) return
+      byRule.delete(rule)
+      if (byRule.size > 0) return
       this.#byPrefix.delete(prefix)
       this.#countPrefixLength(prefix.length, -1)
     }
@@ -100,6 +89,13 @@ export class RuleIndex {
     }
   }
 
+  #addPrefix(prefix: string): Map<TopicRule, RuleGroup> {
+    const byRule = new Map<TopicRule, RuleGroup>()
+    this.#byPrefix.set(prefix, byRule)
+    this.#countPrefixLength(prefix.length, 1)
+    return byRule
+  }
+
   #countPrefixLength(length: number, change: 1 | -1): void {
     const count = (this.#prefixesOfLength.get(length) ?? 0) + change
     if (count > 0) {
@@ -120,6 +116,12 @@ export function accepts(rule: TopicRule, topic: string): boolean {
   } catch {
     return false
   }
+}
+
+function addGroup(byRule: Map<TopicRule, RuleGroup>, rule: TopicRule): RuleGroup {
+  const group: RuleGroup = { rule, members: new Map() }
+  byRule.set(rule, group)
+  return group
 }
 
 function includesAny(set: ReadonlySet<string>, topics: readonly string[]): boolean {
