@@ -5,10 +5,11 @@
 /**
  * Joins queued chunks for one write each. In a broadcast most streams flushed in a turn queued
  * the very same chunks (the shared bytes of the same events), so the last join is kept and
- * handed out again when the next stream's chunks are identical by reference: one copy per turn
- * instead of one per stream, and the sink below sees the same buffer object for all of them.
+ * handed out again when the next stream's chunks are identical by reference: one copy per run
+ * of such streams instead of one per stream, and the sink below sees the same buffer object for
+ * all of them.
  *
- * Use one joiner per flush turn, so a kept result never outlives the turn that made it.
+ * Use one joiner per flush pass, so a kept result never outlives the pass that made it.
  */
 export class ChunkJoiner {
   #lastChunks: Uint8Array[] = []

@@ -1,12 +1,13 @@
 /**
  * One shared turn-end flush for every stream with queued bytes, instead of one write per event;
- * and when the server has been quiet, no waiting for the first.
+ * when the server has been quiet, no waiting for the first; and no fan-out that holds the event
+ * loop for longer than a slice.
  */
 import { ChunkJoiner } from './chunk-joiner.js'
 
 /** Something with bytes queued, flushed once per turn by a {@link FlushScheduler}. */
 export interface Flushable {
-  /** Writes everything queued as one chunk; `joiner` is shared by all flushed in this turn. */
+  /** Writes everything queued as one chunk; `joiner` is shared by all flushed in this pass. */
   flush(joiner: ChunkJoiner): void
 }
 
@@ -26,10 +27,24 @@ export interface FlushSchedulerOptions {
    * @defaultValue {@link DEFAULT_QUIET_MS}
    */
   quietMs?: number | undefined
+  /**
+   * How long one turn may spend writing (at once, or flushing) before the rest waits for the
+   * next turn, so that requests, new connections and further publishes are served in between.
+   * `Infinity`: a fan-out always ends in the turn it started.
+   * @defaultValue {@link DEFAULT_SLICE_MS}
+   */
+  sliceMs?: number | undefined
 }
 
 /** Default for {@link FlushSchedulerOptions.quietMs}. */
 export const DEFAULT_QUIET_MS = 1
+
+/** Default for {@link FlushSchedulerOptions.sliceMs}. */
+export const DEFAULT_SLICE_MS = 5
+
+// Streams written between two looks at the clock: reading it costs more than a write's own
+// bookkeeping, and 64 writes take well under a millisecond.
+const CLOCK_EVERY = 64
 
 const deferToCheckPhase: Defer = (run) => {
   setImmediate(run)
@@ -37,7 +52,7 @@ const deferToCheckPhase: Defer = (run) => {
 
 /**
  * Decides, once per turn of the event loop, whether streams write at once or queue, and flushes
- * the queued ones all in one pass after the turn.
+ * the queued ones in passes after the turn.
  *
  * Queueing pays when a turn brings a stream several events (a burst: many publishes read in one
  * turn): they leave in one write. When events come one at a time, far apart (a steady feed),
@@ -46,27 +61,42 @@ const deferToCheckPhase: Defer = (run) => {
  * without writes, each stream's first write goes at once; in one that follows a busy turn,
  * everything queues.
  *
+ * A fan-out to many streams is a write each (about 10-15 µs here): 10,000 streams hold the
+ * event loop for over 100 ms. So a turn writes for at most `sliceMs`: past it, writing at once
+ * stops for the turn, and a flush pass that is not done goes on in the next turn. In between,
+ * the loop reads what has arrived: an event published meanwhile joins the queues of the streams
+ * the pass has not reached yet and leaves with them, instead of waiting for a whole pass; the
+ * publish is answered in milliseconds; new streams connect.
+ *
  * `setImmediate` (the default) rather than a microtask: it runs after every I/O callback of
  * this loop iteration, so events published by several requests that arrived together still
  * reach each connection in one write. One deferral serves every stream: no per-connection
  * timer or closure on the hot path.
  */
 export class FlushScheduler {
-  #dirty: Flushable[] = []
-  #spare: Flushable[] = []
+  // The pass being flushed, from `#at` on; streams queueing meanwhile wait in `#next`. A stream
+  // is never in both: it joins `#next` on its first queued chunk after its flush.
+  #pass: Flushable[] = []
+  #at = 0
+  #next: Flushable[] = []
+  #joiner = new ChunkJoiner()
   #scheduled = false
   // This turn's decision: undefined until a stream writes in it.
   #writeThrough: boolean | undefined
+  #turnStartedAt = 0
+  #grants = 0
   #lastBusyAt = Number.NEGATIVE_INFINITY
   #turn = 0
   readonly #defer: Defer
   readonly #now: () => number
   readonly #quietMs: number
+  readonly #sliceMs: number
 
   constructor(options: FlushSchedulerOptions = {}) {
     this.#defer = options.defer ?? deferToCheckPhase
     this.#now = options.now ?? (() => performance.now())
     this.#quietMs = options.quietMs ?? DEFAULT_QUIET_MS
+    this.#sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS
   }
 
   /** Which turn this is: the count of turns ended (flushes). */
@@ -74,48 +104,73 @@ export class FlushScheduler {
     return this.#turn
   }
 
-  /** Streams waiting for the next flush. */
+  /** Streams waiting for a flush: the rest of the pass under way and the next one. */
   get pending(): number {
-    return this.#dirty.length
+    return this.#pass.length - this.#at + this.#next.length
   }
 
   /**
    * Whether a stream's first write of this turn should go now rather than queue: the same
-   * answer for every stream all turn, so one event reaches all of them the same way. The rest
-   * of a stream's turn queues behind that write (several events read in one turn, a batch from
+   * answer for every stream of a turn, until the turn has written for `sliceMs`. The rest of a
+   * stream's turn queues behind that write (several events read in one turn, a batch from
    * Redis, still leave in one more write, not one each).
    */
   writesThrough(): boolean {
     if (this.#writeThrough === undefined) {
+      const now = this.#now()
       this.#writeThrough =
         this.#quietMs !== Number.POSITIVE_INFINITY &&
-        this.#now() - this.#lastBusyAt >= this.#quietMs
+        this.#at === this.#pass.length &&
+        now - this.#lastBusyAt >= this.#quietMs
+      this.#turnStartedAt = now
+      this.#grants = 0
       this.#schedule()
+    } else if (
+      this.#writeThrough &&
+      ++this.#grants % CLOCK_EVERY === 0 &&
+      this.#now() - this.#turnStartedAt >= this.#sliceMs
+    ) {
+      this.#writeThrough = false
     }
     return this.#writeThrough
   }
 
-  /** Queues `target` for the next flush; call once per target per turn (on its first chunk). */
+  /** Queues `target` for a flush; call once per target per flush (on its first chunk). */
   add(target: Flushable): void {
-    this.#dirty.push(target)
+    this.#next.push(target)
     this.#schedule()
   }
 
-  /** Flushes every queued target now and ends the turn (the deferral calls this). */
+  /**
+   * Flushes queued targets for up to `sliceMs` and ends the turn (the deferral calls this); a
+   * pass not done goes on at the next deferral.
+   */
   readonly flush = (): void => {
     this.#scheduled = false
-    // Swap lists so a target queued again while flushing (a write from a close listener) waits
-    // for the next turn instead of growing the list being walked.
-    const dirty = this.#dirty
-    this.#dirty = this.#spare
-    const joiner = new ChunkJoiner()
-    for (let i = 0; i < dirty.length; i++) (dirty[i] as Flushable).flush(joiner)
-    dirty.length = 0
-    this.#spare = dirty
+    if (this.#at === this.#pass.length) this.#startPass()
+    const pass = this.#pass
+    const deadline = this.#now() + this.#sliceMs
+    let at = this.#at
+    while (at < pass.length) {
+      ;(pass[at++] as Flushable).flush(this.#joiner)
+      if (at % CLOCK_EVERY === 0 && this.#now() >= deadline) break
+    }
+    this.#at = at
     // Quiet is counted from the end of the work, not its start: a long fan-out is busy time.
     this.#writeThrough = undefined
     this.#lastBusyAt = this.#now()
     this.#turn++
+    if (at < pass.length || this.#next.length > 0) this.#schedule()
+  }
+
+  // The queued targets become the pass; the finished pass's list is emptied and reused.
+  #startPass(): void {
+    const done = this.#pass
+    done.length = 0
+    this.#pass = this.#next
+    this.#next = done
+    this.#at = 0
+    this.#joiner = new ChunkJoiner()
   }
 
   #schedule(): void {

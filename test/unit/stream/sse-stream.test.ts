@@ -218,7 +218,10 @@ describe('stream', () => {
 
 describe('flush scheduler', () => {
   /** A scheduler on a clock the test moves, with turns the test ends. */
-  function clockedScheduler(quietMs: number): {
+  function clockedScheduler(
+    quietMs: number,
+    sliceMs?: number,
+  ): {
     time: number
     scheduler: FlushScheduler
     endTurn(): void
@@ -232,6 +235,7 @@ describe('flush scheduler', () => {
         },
         now: (): number => state.time,
         quietMs,
+        sliceMs,
       }),
       endTurn() {
         const run = pending
@@ -276,7 +280,7 @@ describe('flush scheduler', () => {
     expect(sink.chunks).toEqual(['1', '23'])
   })
 
-  it('makes the same choice for every stream of a turn', () => {
+  it('makes the same choice for every stream of a turn within a slice', () => {
     const clock = clockedScheduler(1)
     const [a, b] = [memorySink(), memorySink()]
     new SseStream(a, { scheduler: clock.scheduler }).writeBytes(bytes('x'))
@@ -284,6 +288,123 @@ describe('flush scheduler', () => {
     clock.time = 50
     new SseStream(b, { scheduler: clock.scheduler }).writeBytes(bytes('x'))
     expect([a.chunks, b.chunks]).toEqual([['x'], ['x']])
+  })
+})
+
+describe('flush scheduler, slices', () => {
+  /**
+   * `count` streams on a scheduler with `sliceMs` slices and a clock that each write to a sink moves
+   * by 0.1 ms (a write costs time, nothing else does).
+   */
+  function slowStreams(count: number, sliceMs = 5) {
+    const clock = clockedSchedulerFor(sliceMs)
+    const sinks = Array.from({ length: count }, () => {
+      const sink = memorySink()
+      const write = sink.write.bind(sink)
+      sink.write = (chunk) => {
+        clock.time += 0.1
+        write(chunk)
+      }
+      return sink
+    })
+    const streams = sinks.map((sink) => new SseStream(sink, { scheduler: clock.scheduler }))
+    const reached = () => sinks.filter((sink) => sink.chunks.length > 0).length
+    return { clock, sinks, streams, reached }
+  }
+
+  function clockedSchedulerFor(sliceMs: number) {
+    let pending: (() => void) | undefined
+    const state = {
+      time: 100,
+      scheduler: new FlushScheduler({
+        defer: (run) => {
+          pending = run
+        },
+        now: (): number => state.time,
+        quietMs: 1,
+        sliceMs,
+      }),
+      endTurn() {
+        const run = pending
+        pending = undefined
+        run?.()
+      },
+    }
+    return state
+  }
+
+  it('writes at once for one slice of a quiet turn, and queues the rest of it', () => {
+    const { clock, sinks, streams, reached } = slowStreams(300)
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    // 5 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
+    expect(reached()).toBeGreaterThanOrEqual(50)
+    expect(reached()).toBeLessThan(130)
+    while (clock.scheduler.pending > 0) clock.endTurn()
+    expect(sinks.map((sink) => sink.chunks)).toEqual(sinks.map(() => ['a']))
+  })
+
+  it('flushes a long pass over several turns, a slice each', () => {
+    const { clock, streams, reached } = slowStreams(300)
+    clock.scheduler.writesThrough()
+    clock.endTurn() // a busy turn: what follows queues
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    expect(reached()).toBe(0)
+    clock.endTurn()
+    expect(reached()).toBeGreaterThanOrEqual(50)
+    expect(reached()).toBeLessThan(130)
+    expect(clock.scheduler.pending).toBe(300 - reached())
+    let turns = 1
+    while (clock.scheduler.pending > 0) {
+      clock.endTurn()
+      turns++
+    }
+    expect(reached()).toBe(300)
+    expect(turns).toBeGreaterThanOrEqual(3)
+  })
+
+  it('sends an event queued during a pass with the streams the pass has not reached yet', () => {
+    const { clock, sinks, streams, reached } = slowStreams(300)
+    clock.scheduler.writesThrough()
+    clock.endTurn()
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    clock.endTurn()
+    const first = reached()
+    expect(first).toBeLessThan(300)
+    for (const stream of streams) stream.writeBytes(bytes('b'))
+    while (clock.scheduler.pending > 0) clock.endTurn()
+    expect(sinks.slice(0, first).map((sink) => sink.chunks)).toEqual(
+      sinks.slice(0, first).map(() => ['a', 'b']),
+    )
+    expect(sinks.slice(first).map((sink) => sink.chunks)).toEqual(
+      sinks.slice(first).map(() => ['ab']),
+    )
+  })
+
+  it('never writes at once while a pass is under way, however long since its last slice', () => {
+    const { clock, sinks, streams } = slowStreams(300)
+    clock.scheduler.writesThrough()
+    clock.endTurn()
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    clock.endTurn()
+    clock.time += 50
+    ;(streams[0] as SseStream).writeBytes(bytes('b'))
+    expect((sinks[0] as { chunks: string[] }).chunks).toEqual(['a'])
+    while (clock.scheduler.pending > 0) clock.endTurn()
+    expect((sinks[0] as { chunks: string[] }).chunks).toEqual(['a', 'b'])
+    // The pass is done: after a quiet spell, writes go at once again.
+    clock.time += 50
+    ;(streams[0] as SseStream).writeBytes(bytes('c'))
+    expect((sinks[0] as { chunks: string[] }).chunks).toEqual(['a', 'b', 'c'])
+  })
+
+  it('ends a fan-out in the turn it started with slices off', () => {
+    const { clock, streams, reached } = slowStreams(300, Number.POSITIVE_INFINITY)
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    expect(reached()).toBe(300)
+    clock.endTurn()
+    for (const stream of streams) stream.writeBytes(bytes('b'))
+    clock.endTurn()
+    expect(clock.scheduler.pending).toBe(0)
   })
 })
 
