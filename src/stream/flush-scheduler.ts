@@ -30,7 +30,8 @@ export interface FlushSchedulerOptions {
   /**
    * How long one turn may spend writing (at once, or flushing) before the rest waits for the
    * next turn, so that requests, new connections and further publishes are served in between.
-   * `Infinity`: a fan-out always ends in the turn it started.
+   * A pass that goes on gets at least as long as the loop spent on other work since its last
+   * slice. `Infinity`: a fan-out always ends in the turn it started.
    * @defaultValue {@link DEFAULT_SLICE_MS}
    */
   sliceMs?: number | undefined
@@ -81,6 +82,8 @@ export class FlushScheduler {
   #next: Flushable[] = []
   #joiner = new ChunkJoiner()
   #scheduled = false
+  // Whether the flush scheduled itself: work was left when the last slice ended.
+  #continuing = false
   // This turn's decision: undefined until a stream writes in it.
   #writeThrough: boolean | undefined
   #turnStartedAt = 0
@@ -147,9 +150,16 @@ export class FlushScheduler {
    */
   readonly flush = (): void => {
     this.#scheduled = false
+    const start = this.#now()
+    // Between two slices of the loop's own making it never sleeps, so the time since the last
+    // one ended went to other work (publishes read, requests answered): the streams get as
+    // much, so that a flood of publishes slows their answers down instead of starving delivery.
+    const sliceMs = this.#continuing
+      ? Math.max(this.#sliceMs, start - this.#lastBusyAt)
+      : this.#sliceMs
     if (this.#at === this.#pass.length) this.#startPass()
     const pass = this.#pass
-    const deadline = this.#now() + this.#sliceMs
+    const deadline = start + sliceMs
     let at = this.#at
     while (at < pass.length) {
       ;(pass[at++] as Flushable).flush(this.#joiner)
@@ -160,7 +170,8 @@ export class FlushScheduler {
     this.#writeThrough = undefined
     this.#lastBusyAt = this.#now()
     this.#turn++
-    if (at < pass.length || this.#next.length > 0) this.#schedule()
+    this.#continuing = at < pass.length || this.#next.length > 0
+    if (this.#continuing) this.#schedule()
   }
 
   // The queued targets become the pass; the finished pass's list is emptied and reused.

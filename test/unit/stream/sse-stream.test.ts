@@ -397,6 +397,20 @@ describe('flush scheduler, slices', () => {
     expect((sinks[0] as { chunks: string[] }).chunks).toEqual(['a', 'b', 'c'])
   })
 
+  it('gives a pass that goes on as long a slice as the loop spent on other work', () => {
+    const { clock, streams, reached } = slowStreams(1000)
+    clock.scheduler.writesThrough()
+    clock.endTurn()
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    clock.endTurn()
+    const first = reached()
+    clock.time += 20 // publishes read and answered between the slices
+    clock.endTurn()
+    // 20 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
+    expect(reached() - first).toBeGreaterThanOrEqual(200)
+    expect(reached() - first).toBeLessThan(280)
+  })
+
   it('ends a fan-out in the turn it started with slices off', () => {
     const { clock, streams, reached } = slowStreams(300, Number.POSITIVE_INFINITY)
     for (const stream of streams) stream.writeBytes(bytes('a'))
