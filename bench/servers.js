@@ -129,6 +129,27 @@ export const SERVERS = {
   },
 }
 
+/**
+ * The servers a comparison tool takes turns with: ssehub builds named `name=dir` (a copy of a
+ * build, such as `dist-before`; `--workers` each) from `builds`, then peers by name from
+ * `servers`, both comma-separated.
+ * @returns [name, server] pairs in that order.
+ */
+export function comparedServers(builds, servers, workers = 1) {
+  const list = builds
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [name, dist] = pair.split('=')
+      return [name, { ...ssehubServer(workers, dist), workers }]
+    })
+  for (const name of servers.split(',').filter(Boolean)) {
+    if (SERVERS[name] === undefined) throw new Error(`unknown server ${name}`)
+    list.push([name, SERVERS[name]])
+  }
+  return list
+}
+
 function nchanConfig(dir, port) {
   return `load_module ${NCHAN_MODULE};
 worker_processes 1;

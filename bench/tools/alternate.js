@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
 import { broadcast } from '../scenarios/broadcast.js'
-import { SERVERS, ssehubServer } from '../servers.js'
+import { comparedServers } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
@@ -29,15 +29,7 @@ const seconds = Number(values.seconds)
 const rate = Math.max(1, Math.round(30_000 / subscribers))
 const burstEvents = Math.round(600_000 / subscribers)
 
-const contenders = new Map()
-for (const pair of values.builds.split(',').filter(Boolean)) {
-  const [name, dist] = pair.split('=')
-  contenders.set(name, ssehubServer(Number(values.workers), dist))
-}
-for (const name of values.servers.split(',').filter(Boolean)) {
-  if (SERVERS[name] === undefined) throw new Error(`unknown server ${name}`)
-  contenders.set(name, SERVERS[name])
-}
+const contenders = new Map(comparedServers(values.builds, values.servers, Number(values.workers)))
 
 const binary = buildLoadClient()
 await warmUpPublisher()

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util'
 import { childrenOf, freePort, ownStat, sleep, stop, track, waitForPort } from '../lib/processes.js'
 import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
-import { SERVERS, ssehubServer } from '../servers.js'
+import { comparedServers } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
@@ -63,17 +63,7 @@ async function measure(name, server) {
   )
 }
 
-const contenders = values.builds
-  .split(',')
-  .filter(Boolean)
-  .map((pair) => {
-    const [name, dist] = pair.split('=')
-    return [name, { ...ssehubServer(workers, dist), workers }]
-  })
-for (const name of values.servers.split(',').filter(Boolean)) {
-  if (SERVERS[name] === undefined) throw new Error(`unknown server ${name}`)
-  contenders.push([name, SERVERS[name]])
-}
+const contenders = comparedServers(values.builds, values.servers, workers)
 await warmUpPublisher()
 for (let round = 1; round <= Number(values.rounds); round++) {
   for (const [name, server] of contenders) await measure(`round ${round} ${name}`, server)

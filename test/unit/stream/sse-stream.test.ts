@@ -216,36 +216,36 @@ describe('stream', () => {
   })
 })
 
-describe('flush scheduler', () => {
-  /** A scheduler on a clock the test moves, with turns the test ends. */
-  function clockedScheduler(
-    quietMs: number,
-    sliceMs?: number,
-  ): {
-    time: number
-    scheduler: FlushScheduler
-    endTurn(): void
-  } {
-    let pending: (() => void) | undefined
-    const state: { time: number; scheduler: FlushScheduler; endTurn(): void } = {
-      time: 0,
-      scheduler: new FlushScheduler({
-        defer: (run) => {
-          pending = run
-        },
-        now: (): number => state.time,
-        quietMs,
-        sliceMs,
-      }),
-      endTurn() {
-        const run = pending
-        pending = undefined
-        run?.()
+/** A scheduler on a clock the test moves, with turns the test ends. */
+function clockedScheduler(
+  quietMs: number,
+  sliceMs?: number,
+): {
+  time: number
+  scheduler: FlushScheduler
+  endTurn(): void
+} {
+  let pending: (() => void) | undefined
+  const state: { time: number; scheduler: FlushScheduler; endTurn(): void } = {
+    time: 0,
+    scheduler: new FlushScheduler({
+      defer: (run) => {
+        pending = run
       },
-    }
-    return state
+      now: (): number => state.time,
+      quietMs,
+      sliceMs,
+    }),
+    endTurn() {
+      const run = pending
+      pending = undefined
+      run?.()
+    },
   }
+  return state
+}
 
+describe('flush scheduler', () => {
   it('writes at once after a quiet spell, queues in a turn that follows a busy one', () => {
     const clock = clockedScheduler(1)
     const sink = memorySink()
@@ -297,7 +297,7 @@ describe('flush scheduler, slices', () => {
    * by 0.1 ms (a write costs time, nothing else does).
    */
   function slowStreams(count: number, sliceMs = 5) {
-    const clock = clockedSchedulerFor(sliceMs)
+    const clock = clockedScheduler(1, sliceMs)
     const sinks = Array.from({ length: count }, () => {
       const sink = memorySink()
       const write = sink.write.bind(sink)
@@ -310,27 +310,6 @@ describe('flush scheduler, slices', () => {
     const streams = sinks.map((sink) => new SseStream(sink, { scheduler: clock.scheduler }))
     const reached = () => sinks.filter((sink) => sink.chunks.length > 0).length
     return { clock, sinks, streams, reached }
-  }
-
-  function clockedSchedulerFor(sliceMs: number) {
-    let pending: (() => void) | undefined
-    const state = {
-      time: 100,
-      scheduler: new FlushScheduler({
-        defer: (run) => {
-          pending = run
-        },
-        now: (): number => state.time,
-        quietMs: 1,
-        sliceMs,
-      }),
-      endTurn() {
-        const run = pending
-        pending = undefined
-        run?.()
-      },
-    }
-    return state
   }
 
   it('writes at once for one slice of a quiet turn, and queues the rest of it', () => {
