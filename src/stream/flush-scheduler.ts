@@ -165,21 +165,31 @@ export class FlushScheduler {
       ;(pass[at++] as Flushable).flush(this.#joiner)
       if (at % CLOCK_EVERY === 0 && this.#now() >= deadline) break
     }
-    this.#at = at
+    if (at < pass.length) {
+      this.#at = at
+    } else {
+      this.#endPass()
+    }
     // Quiet is counted from the end of the work, not its start: a long fan-out is busy time.
     this.#writeThrough = undefined
     this.#lastBusyAt = this.#now()
     this.#turn++
-    this.#continuing = at < pass.length || this.#next.length > 0
+    this.#continuing = this.#at < this.#pass.length || this.#next.length > 0
     if (this.#continuing) this.#schedule()
   }
 
-  // The queued targets become the pass; the finished pass's list is emptied and reused.
+  // The queued targets become the pass; the empty list of the last one takes the next queue.
   #startPass(): void {
-    const done = this.#pass
-    done.length = 0
+    const empty = this.#pass
     this.#pass = this.#next
-    this.#next = done
+    this.#next = empty
+    this.#at = 0
+  }
+
+  // Emptied at once, not when the next pass starts: the streams of the last pass, closed since
+  // perhaps, and the joiner's last buffer would otherwise be kept until the next write.
+  #endPass(): void {
+    this.#pass.length = 0
     this.#at = 0
     this.#joiner = new ChunkJoiner()
   }
