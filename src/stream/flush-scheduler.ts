@@ -5,7 +5,7 @@
  */
 import { ChunkJoiner } from './chunk-joiner.js'
 
-/** Something with bytes queued, flushed once per turn by a {@link FlushScheduler}. */
+/** Something with bytes queued, flushed once per pass by a {@link FlushScheduler}. */
 export interface Flushable {
   /** Writes everything queued as one chunk; `joiner` is shared by all flushed in this pass. */
   flush(joiner: ChunkJoiner): void
@@ -28,10 +28,10 @@ export interface FlushSchedulerOptions {
    */
   quietMs?: number | undefined
   /**
-   * How long one turn may spend writing (at once, or flushing) before the rest waits for the
+   * How long one turn may spend writing (at once, then flushing) before the rest waits for the
    * next turn, so that requests, new connections and further publishes are served in between.
-   * A pass that goes on gets at least as long as the loop spent on other work since its last
-   * slice. `Infinity`: a fan-out always ends in the turn it started.
+   * A pass that goes on gets longer when the loop spent longer on other work since its last
+   * slice: as long as that work took. `Infinity`: a fan-out always ends in the turn it started.
    * @defaultValue {@link DEFAULT_SLICE_MS}
    */
   sliceMs?: number | undefined
@@ -63,11 +63,13 @@ const deferToCheckPhase: Defer = (run) => {
  * everything queues.
  *
  * A fan-out to many streams is a write each (about 10-15 µs here): 10,000 streams hold the
- * event loop for over 100 ms. So a turn writes for at most `sliceMs`: past it, writing at once
- * stops for the turn, and a flush pass that is not done goes on in the next turn. In between,
- * the loop reads what has arrived: an event published meanwhile joins the queues of the streams
- * the pass has not reached yet and leaves with them, instead of waiting for a whole pass; the
- * publish is answered in milliseconds; new streams connect.
+ * event loop for over 100 ms. So a turn writes for `sliceMs`: past it, writing at once stops
+ * for the turn, and a flush pass that is not done goes on in the next turn. In between, the
+ * loop reads what has arrived: an event published meanwhile joins the queues of the streams the
+ * pass has not reached yet and leaves with them, instead of waiting for a whole pass; the
+ * publish is answered in milliseconds; new streams connect. When the work in between took
+ * longer than a slice (a flood of publishes), the next slice takes as long: delivery keeps at
+ * least half the loop, and the publishers' answers slow down instead.
  *
  * `setImmediate` (the default) rather than a microtask: it runs after every I/O callback of
  * this loop iteration, so events published by several requests that arrived together still
@@ -86,7 +88,8 @@ export class FlushScheduler {
   #continuing = false
   // This turn's decision: undefined until a stream writes in it.
   #writeThrough: boolean | undefined
-  #turnStartedAt = 0
+  // When this turn began writing at once, if it did: its flush gets what is left of the slice.
+  #wroteThroughSince: number | undefined
   #grants = 0
   #lastBusyAt = Number.NEGATIVE_INFINITY
   #turn = 0
@@ -121,17 +124,18 @@ export class FlushScheduler {
   writesThrough(): boolean {
     if (this.#writeThrough === undefined) {
       const now = this.#now()
+      // Not while a flush pass is under way, nor with streams queued for the next.
       this.#writeThrough =
         this.#quietMs !== Number.POSITIVE_INFINITY &&
-        this.#at === this.#pass.length &&
+        !this.#continuing &&
         now - this.#lastBusyAt >= this.#quietMs
-      this.#turnStartedAt = now
+      if (this.#writeThrough) this.#wroteThroughSince = now
       this.#grants = 0
       this.#schedule()
     } else if (
       this.#writeThrough &&
       ++this.#grants % CLOCK_EVERY === 0 &&
-      this.#now() - this.#turnStartedAt >= this.#sliceMs
+      this.#now() - (this.#wroteThroughSince as number) >= this.#sliceMs
     ) {
       this.#writeThrough = false
     }
@@ -154,16 +158,18 @@ export class FlushScheduler {
     // Between two slices of the loop's own making it never sleeps, so the time since the last
     // one ended went to other work (publishes read, requests answered): the streams get as
     // much, so that a flood of publishes slows their answers down instead of starving delivery.
-    const sliceMs = this.#continuing
-      ? Math.max(this.#sliceMs, start - this.#lastBusyAt)
-      : this.#sliceMs
+    const deadline = this.#continuing
+      ? start + Math.max(this.#sliceMs, start - this.#lastBusyAt)
+      : (this.#wroteThroughSince ?? start) + this.#sliceMs
     if (this.#at === this.#pass.length) this.#startPass()
     const pass = this.#pass
-    const deadline = start + sliceMs
     let at = this.#at
-    while (at < pass.length) {
-      ;(pass[at++] as Flushable).flush(this.#joiner)
-      if (at % CLOCK_EVERY === 0 && this.#now() >= deadline) break
+    // A turn that wrote at once for its whole slice flushes nothing: the pass begins next turn.
+    if (start < deadline) {
+      while (at < pass.length) {
+        ;(pass[at++] as Flushable).flush(this.#joiner)
+        if (at % CLOCK_EVERY === 0 && this.#now() >= deadline) break
+      }
     }
     if (at < pass.length) {
       this.#at = at
@@ -172,6 +178,7 @@ export class FlushScheduler {
     }
     // Quiet is counted from the end of the work, not its start: a long fan-out is busy time.
     this.#writeThrough = undefined
+    this.#wroteThroughSince = undefined
     this.#lastBusyAt = this.#now()
     this.#turn++
     this.#continuing = this.#at < this.#pass.length || this.#next.length > 0

@@ -1,5 +1,5 @@
 /**
- * One client connection: writes events (at once after a quiet spell, else once per turn),
+ * One client connection: writes events (at once after a quiet spell, else once per flush pass),
  * enforces the unsent-bytes cap, releases all on close.
  */
 import { encodeEvent } from '../protocol/encode.js'
@@ -43,7 +43,7 @@ export class SseStream implements Flushable {
   readonly #maxBufferedBytes: number
   readonly #scheduler: FlushScheduler
   readonly #closeListeners: Array<(reason: CloseReason) => void> = []
-  // Mostly one chunk waits per turn (an event stream at a steady rate): it sits in `#first`, and
+  // Mostly one chunk waits per flush (an event stream at a steady rate): it sits in `#first`, and
   // a list is made only for a second. Emptying one reused array (`length = 0`) cost a runtime
   // call and a regrown backing store on every write.
   #first: Uint8Array | undefined
@@ -76,14 +76,20 @@ export class SseStream implements Flushable {
 
   /**
    * Writes bytes already encoded (shared by every subscriber of an event), or queues them for
-   * this turn's write.
+   * the scheduler's next flush of this stream.
+   *
+   * Queued bytes count against the cap as well as the sink's: a producer that never yields to
+   * the event loop (awaiting only promises) would otherwise queue without bound. A stream late
+   * in a long flush pass holds what was published meanwhile: in a broadcast, about what the
+   * server sends in 15-30 µs (a pass takes that long per stream), so the default cap is reached
+   * that way only above 30 GB/s.
    *
    * @returns `false` when the stream is closed, or has just been closed for exceeding its cap.
    */
   writeBytes(bytes: Uint8Array): boolean {
     if (this.#closed) return false
     const scheduler = this.#scheduler
-    // Bytes still queued (written from a close listener during a flush) go first.
+    // Queued bytes (a stream the flush pass under way has not reached yet) must leave first.
     if (
       this.#first === undefined &&
       this.#wroteAtOnceInTurn !== scheduler.turn &&

@@ -291,6 +291,17 @@ describe('flush scheduler', () => {
   })
 })
 
+/** Ends turns until nothing is queued (at most 100); returns how many it took. */
+function drain(clock: { scheduler: FlushScheduler; endTurn(): void }): number {
+  let turns = 0
+  while (clock.scheduler.pending > 0 && turns < 100) {
+    clock.endTurn()
+    turns++
+  }
+  expect(clock.scheduler.pending).toBe(0)
+  return turns
+}
+
 describe('flush scheduler, slices', () => {
   /**
    * `count` streams on a scheduler with `sliceMs` slices and a clock that each write to a sink moves
@@ -318,7 +329,7 @@ describe('flush scheduler, slices', () => {
     // 5 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
     expect(reached()).toBeGreaterThanOrEqual(50)
     expect(reached()).toBeLessThan(130)
-    while (clock.scheduler.pending > 0) clock.endTurn()
+    drain(clock)
     expect(sinks.map((sink) => sink.chunks)).toEqual(sinks.map(() => ['a']))
   })
 
@@ -332,11 +343,7 @@ describe('flush scheduler, slices', () => {
     expect(reached()).toBeGreaterThanOrEqual(50)
     expect(reached()).toBeLessThan(130)
     expect(clock.scheduler.pending).toBe(300 - reached())
-    let turns = 1
-    while (clock.scheduler.pending > 0) {
-      clock.endTurn()
-      turns++
-    }
+    const turns = 1 + drain(clock)
     expect(reached()).toBe(300)
     expect(turns).toBeGreaterThanOrEqual(3)
   })
@@ -350,7 +357,7 @@ describe('flush scheduler, slices', () => {
     const first = reached()
     expect(first).toBeLessThan(300)
     for (const stream of streams) stream.writeBytes(bytes('b'))
-    while (clock.scheduler.pending > 0) clock.endTurn()
+    drain(clock)
     expect(sinks.slice(0, first).map((sink) => sink.chunks)).toEqual(
       sinks.slice(0, first).map(() => ['a', 'b']),
     )
@@ -368,7 +375,7 @@ describe('flush scheduler, slices', () => {
     clock.time += 50
     ;(streams[0] as SseStream).writeBytes(bytes('b'))
     expect((sinks[0] as { chunks: string[] }).chunks).toEqual(['a'])
-    while (clock.scheduler.pending > 0) clock.endTurn()
+    drain(clock)
     expect((sinks[0] as { chunks: string[] }).chunks).toEqual(['a', 'b'])
     // The pass is done: after a quiet spell, writes go at once again.
     clock.time += 50
@@ -388,6 +395,27 @@ describe('flush scheduler, slices', () => {
     // 20 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
     expect(reached() - first).toBeGreaterThanOrEqual(200)
     expect(reached() - first).toBeLessThan(280)
+  })
+
+  it('gives a pass that starts after a long turn one slice, not the length of the turn', () => {
+    const { clock, streams, reached } = slowStreams(300)
+    clock.scheduler.writesThrough()
+    clock.endTurn()
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    clock.time += 1000 // a long turn, then the first slice of the pass
+    clock.endTurn()
+    expect(reached()).toBeGreaterThanOrEqual(50)
+    expect(reached()).toBeLessThan(130)
+  })
+
+  it('counts a turn’s writes at once against its slice, flushing the rest next turn', () => {
+    const { clock, streams, reached } = slowStreams(300)
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    const atOnce = reached()
+    clock.endTurn()
+    expect(reached()).toBe(atOnce)
+    clock.endTurn()
+    expect(reached()).toBeGreaterThan(atOnce)
   })
 
   it('ends a fan-out in the turn it started with slices off', () => {
