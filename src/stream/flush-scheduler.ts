@@ -149,8 +149,8 @@ export class FlushScheduler {
   }
 
   /**
-   * Flushes queued targets for up to `sliceMs` and ends the turn (the deferral calls this); a
-   * pass not done goes on at the next deferral.
+   * Flushes queued targets for one slice and ends the turn (the deferral calls this); a pass
+   * not done goes on at the next deferral.
    */
   readonly flush = (): void => {
     this.#scheduled = false
