@@ -320,7 +320,13 @@ describe('flush scheduler, slices', () => {
     })
     const streams = sinks.map((sink) => new SseStream(sink, { scheduler: clock.scheduler }))
     const reached = () => sinks.filter((sink) => sink.chunks.length > 0).length
-    return { clock, sinks, streams, reached }
+    /** Queues `text` on every stream in a turn that follows a busy one (nothing goes at once). */
+    const queueAfterBusyTurn = (text: string) => {
+      clock.scheduler.writesThrough()
+      clock.endTurn()
+      for (const stream of streams) stream.writeBytes(bytes(text))
+    }
+    return { clock, sinks, streams, reached, queueAfterBusyTurn }
   }
 
   it('writes at once for one slice of a quiet turn, and queues the rest of it', () => {
@@ -334,10 +340,8 @@ describe('flush scheduler, slices', () => {
   })
 
   it('flushes a long pass over several turns, a slice each', () => {
-    const { clock, streams, reached } = slowStreams(300)
-    clock.scheduler.writesThrough()
-    clock.endTurn() // a busy turn: what follows queues
-    for (const stream of streams) stream.writeBytes(bytes('a'))
+    const { clock, reached, queueAfterBusyTurn } = slowStreams(300)
+    queueAfterBusyTurn('a')
     expect(reached()).toBe(0)
     clock.endTurn()
     expect(reached()).toBeGreaterThanOrEqual(50)
@@ -349,10 +353,8 @@ describe('flush scheduler, slices', () => {
   })
 
   it('sends an event queued during a pass with the streams the pass has not reached yet', () => {
-    const { clock, sinks, streams, reached } = slowStreams(300)
-    clock.scheduler.writesThrough()
-    clock.endTurn()
-    for (const stream of streams) stream.writeBytes(bytes('a'))
+    const { clock, sinks, streams, reached, queueAfterBusyTurn } = slowStreams(300)
+    queueAfterBusyTurn('a')
     clock.endTurn()
     const first = reached()
     expect(first).toBeLessThan(300)
@@ -367,10 +369,8 @@ describe('flush scheduler, slices', () => {
   })
 
   it('never writes at once while a pass is under way, however long since its last slice', () => {
-    const { clock, sinks, streams } = slowStreams(300)
-    clock.scheduler.writesThrough()
-    clock.endTurn()
-    for (const stream of streams) stream.writeBytes(bytes('a'))
+    const { clock, sinks, streams, queueAfterBusyTurn } = slowStreams(300)
+    queueAfterBusyTurn('a')
     clock.endTurn()
     clock.time += 50
     ;(streams[0] as SseStream).writeBytes(bytes('b'))
@@ -384,10 +384,8 @@ describe('flush scheduler, slices', () => {
   })
 
   it('gives a pass that goes on as long a slice as the loop spent on other work', () => {
-    const { clock, streams, reached } = slowStreams(1000)
-    clock.scheduler.writesThrough()
-    clock.endTurn()
-    for (const stream of streams) stream.writeBytes(bytes('a'))
+    const { clock, reached, queueAfterBusyTurn } = slowStreams(1000)
+    queueAfterBusyTurn('a')
     clock.endTurn()
     const first = reached()
     clock.time += 20 // publishes read and answered between the slices
@@ -398,10 +396,8 @@ describe('flush scheduler, slices', () => {
   })
 
   it('gives a pass that starts after a long turn one slice, not the length of the turn', () => {
-    const { clock, streams, reached } = slowStreams(300)
-    clock.scheduler.writesThrough()
-    clock.endTurn()
-    for (const stream of streams) stream.writeBytes(bytes('a'))
+    const { clock, reached, queueAfterBusyTurn } = slowStreams(300)
+    queueAfterBusyTurn('a')
     clock.time += 1000 // a long turn, then the first slice of the pass
     clock.endTurn()
     expect(reached()).toBeGreaterThanOrEqual(50)
