@@ -8,6 +8,7 @@ import { listen } from '../adapters/node.js'
 import { createIpcTransport } from '../cluster/ipc-transport.js'
 import { isStopMessage } from '../cluster/messages.js'
 import { servePrimaryState } from '../cluster/primary-state.js'
+import { workerSubscriptionStore } from '../cluster/shared-subscriptions.js'
 import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster/supervisor.js'
 import { createHubApp } from '../http/app.js'
 import { createHub } from '../hub/hub.js'
@@ -133,12 +134,11 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
 
   const worker = cluster.isWorker ? Number(env[WORKER_INDEX_ENV] ?? 0) : null
+  const ipc = redis === undefined && worker !== null ? createIpcTransport() : undefined
   const transport =
     redis !== undefined
       ? await connectRedis(redis, logger)
-      : worker !== null
-        ? createIpcTransport()
-        : createMemoryTransport(history)
+      : (ipc ?? createMemoryTransport(history))
   const hub = createHub({ transport, logger })
   const app = createHubApp({
     hub,
@@ -152,7 +152,10 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     publishKey: publishKey ?? null,
     // One clock for the whole process group: the first worker's.
     clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
-    mercure,
+    mercure:
+      mercure !== null && ipc !== undefined
+        ? { ...mercure, subscriptionStore: workerSubscriptionStore(ipc, logger) }
+        : mercure,
     logger,
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })

@@ -22,13 +22,21 @@ export interface IpcChannel {
   off(event: 'message', listener: (message: unknown) => void): unknown
 }
 
+/** The worker's end of the shared state: the hub's transport, and requests of other kinds. */
+export interface IpcTransport extends Transport {
+  /** Sends `message` to the primary with this turn's other requests; resolves with its reply. */
+  ask<T>(message: DistributiveOmit<WorkerRequest, 'requestId'>): Promise<T>
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
 type Waiter = { resolve(value: unknown): void; reject(error: unknown): void }
 
 /**
  * Creates the worker side of the shared state. Publishes and reads go to the primary; every
  * event stored there comes back to the tail listener, in the primary's order.
  */
-export function createIpcTransport(channel: IpcChannel = process as IpcChannel): Transport {
+export function createIpcTransport(channel: IpcChannel = process as IpcChannel): IpcTransport {
   let listener: (event: HubEvent) => void = () => {}
   const waiting = new Map<number, Waiter>()
   let nextRequestId = 1
@@ -66,7 +74,7 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
     // Their waiters were rejected on disconnect.
     if (!gone) channel.send?.({ kind: 'requests', requests } satisfies RequestsMessage)
   }
-  const request = <T>(message: Omit<WorkerRequest, 'requestId'>): Promise<T> => {
+  const request = <T>(message: DistributiveOmit<WorkerRequest, 'requestId'>): Promise<T> => {
     if (gone || channel.send === undefined) return Promise.reject(unavailable())
     const requestId = nextRequestId++
     return new Promise<T>((resolve, reject) => {
@@ -77,13 +85,10 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
   }
 
   return {
-    publish: (inputs) =>
-      request<PublishedEvent[]>({ kind: 'publish', inputs } as Omit<WorkerRequest, 'requestId'>),
+    ask: request,
+    publish: (inputs) => request<PublishedEvent[]>({ kind: 'publish', inputs }),
     async readAfter(lastEventId): Promise<TransportRead> {
-      const reply = await request<ReadReply>({ kind: 'readAfter', lastEventId } as Omit<
-        WorkerRequest,
-        'requestId'
-      >)
+      const reply = await request<ReadReply>({ kind: 'readAfter', lastEventId })
       return {
         found: reply.found,
         events: reply.events.map(fromWire),

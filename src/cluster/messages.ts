@@ -6,6 +6,7 @@
  */
 import type { SseErrorCode } from '../errors.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
+import type { ActiveSubscription, SubscriptionList } from '../mercure/subscriptions.js'
 
 /**
  * A {@link HubEvent} as it crosses: its wire bytes as the text they encode.
@@ -42,6 +43,15 @@ export type WorkerRequest =
       readonly inputs: readonly PublishInput[]
     }
   | { readonly kind: 'readAfter'; readonly requestId: number; readonly lastEventId: string }
+  // The Mercure subscriptions API's state, kept in the primary for every worker.
+  | {
+      readonly kind: 'subscribed'
+      readonly requestId: number
+      readonly subscriber: string
+      readonly subscriptions: readonly ActiveSubscription[]
+    }
+  | { readonly kind: 'unsubscribed'; readonly requestId: number; readonly subscriber: string }
+  | { readonly kind: 'listSubscriptions'; readonly requestId: number }
 
 /** What a worker sends the primary once per turn: that turn's requests, in order. */
 export interface RequestsMessage {
@@ -60,7 +70,7 @@ export interface ReadReply {
 /** The primary's answer to one request. */
 export interface Reply {
   readonly requestId: number
-  readonly value?: readonly PublishedEvent[] | ReadReply
+  readonly value?: readonly PublishedEvent[] | ReadReply | SubscriptionList
   readonly error?: { readonly code: SseErrorCode | undefined; readonly message: string }
 }
 

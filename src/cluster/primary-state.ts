@@ -3,8 +3,10 @@
  */
 import type { Worker } from 'node:cluster'
 import { SseError } from '../errors.js'
+import { assertValidTopics } from '../hub/topic.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
+import { type ActiveSubscription, subscriptionUpdate } from '../mercure/subscriptions.js'
 import {
   isClusterMessage,
   type Reply,
@@ -14,6 +16,7 @@ import {
   type WireEvent,
   type WorkerRequest,
 } from './messages.js'
+import { PrimarySubscriptions } from './shared-subscriptions.js'
 
 /** The shared state's handle in the primary. */
 export interface PrimaryState {
@@ -31,6 +34,8 @@ export interface PrimaryState {
 export function servePrimaryState(transport: Transport, logger: Logger): PrimaryState {
   const workers = new Set<Worker>()
   let lastSeq = 0
+  let lastEventId: string | undefined
+  const subscriptions = new PrimarySubscriptions<Worker>()
 
   // A turn's events and answers cross to each worker as one message: a message costs a system
   // call, its serialization, and often a wake-up, each way; in a burst most of the cost is that,
@@ -59,6 +64,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
   }
   transport.tail((event) => {
     lastSeq = event.seq
+    lastEventId = event.id
     events.push(toWire(event))
     schedule()
   })
@@ -69,14 +75,35 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
     schedule()
   }
 
+  // A worker that died said nothing of its subscriptions' end: the primary does.
+  const announceEnded = (ended: readonly ActiveSubscription[]) => {
+    for (const subscription of ended) {
+      const update = subscriptionUpdate(subscription, false)
+      // Its start was refused by the hub, with the same topic: there is no end to announce.
+      if (!isValidTopic(update.topics[0])) continue
+      transport.publish([update]).catch((error: unknown) => {
+        logger.warn('could not publish a subscription event', { error: String(error) })
+      })
+    }
+  }
+
   const answer = async (worker: Worker, request: WorkerRequest): Promise<void> => {
     try {
       if (request.kind === 'publish') {
         const value = await transport.publish(request.inputs)
         reply(worker, { requestId: request.requestId, value })
-      } else {
+      } else if (request.kind === 'readAfter') {
         const read = await transport.readAfter(request.lastEventId)
         const value = { found: read.found, events: read.events.map(toWire), lastSeq }
+        reply(worker, { requestId: request.requestId, value })
+      } else if (request.kind === 'subscribed') {
+        subscriptions.add(worker, request.subscriber, request.subscriptions)
+        reply(worker, { requestId: request.requestId })
+      } else if (request.kind === 'unsubscribed') {
+        subscriptions.remove(worker, request.subscriber)
+        reply(worker, { requestId: request.requestId })
+      } else {
+        const value = { subscriptions: subscriptions.list(), lastEventId }
         reply(worker, { requestId: request.requestId, value })
       }
     } catch (error) {
@@ -94,12 +121,24 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
         if (!isClusterMessage(message) || message.kind !== 'requests') return
         for (const request of (message as RequestsMessage).requests) void answer(worker, request)
       })
-      worker.once('exit', () => workers.delete(worker))
+      worker.once('exit', () => {
+        workers.delete(worker)
+        announceEnded(subscriptions.takeAll(worker))
+      })
     },
     close() {
       workers.clear()
       replies.clear()
       transport.close()
     },
+  }
+}
+
+function isValidTopic(topic: unknown): boolean {
+  try {
+    assertValidTopics([topic])
+    return true
+  } catch {
+    return false
   }
 }

@@ -48,7 +48,7 @@ export function createMercureEndpoint(
   context: MercureContext,
 ): MercureEndpoint {
   const registry = options.subscriptions
-    ? new SubscriptionRegistry(context.hub, context.logger)
+    ? new SubscriptionRegistry(context.hub, context.logger, options.subscriptionStore)
     : null
 
   /** The request's token verified, or `undefined` when it presents none. */
@@ -172,7 +172,7 @@ export function createMercureEndpoint(
         `the JWS claim mercure.subscribe does not allow reading ${path}`,
       )
     }
-    return jsonResponse(200, registry.resource(path), {
+    return jsonResponse(200, await registry.resource(path), {
       'content-type': 'application/ld+json; charset=utf-8',
     })
   }

@@ -3,6 +3,7 @@
  */
 import { DEFAULT_COOKIE_NAME } from './credentials.js'
 import { createJwtVerifier, type JwtVerifier } from './jwt.js'
+import type { SubscriptionStore } from './subscriptions.js'
 
 /** Default for the JWT algorithms: HMAC with SHA-256, as Mercure's own default. */
 export const DEFAULT_JWT_ALGORITHM = 'HS256'
@@ -28,6 +29,12 @@ export interface MercureOptions {
   anonymous?: boolean | undefined
   /** Publish subscription events and serve the subscriptions API. @defaultValue false */
   subscriptions?: boolean | undefined
+  /**
+   * Where the active subscriptions are kept when several processes serve one hub (`ssehub
+   * serve --workers` passes the primary's), so that the API lists them all.
+   * @defaultValue this process's memory
+   */
+  subscriptionStore?: SubscriptionStore | undefined
   /** Name of the cookie holding a browser's token. @defaultValue `mercureAuthorization` */
   cookieName?: string | undefined
   /**
@@ -43,6 +50,7 @@ export interface ResolvedMercureOptions {
   readonly subscriber: JwtVerifier | null
   readonly anonymous: boolean
   readonly subscriptions: boolean
+  readonly subscriptionStore: SubscriptionStore | undefined
   readonly cookieName: string
   readonly discoveryUrl: string | null
 }
@@ -82,6 +90,7 @@ export function resolveMercureOptions(options: MercureOptions = {}): ResolvedMer
     subscriber,
     anonymous: options.anonymous ?? subscriber === null,
     subscriptions: options.subscriptions ?? false,
+    subscriptionStore: options.subscriptionStore,
     cookieName,
     discoveryUrl,
   }

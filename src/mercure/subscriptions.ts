@@ -3,6 +3,7 @@
  */
 import { SseError } from '../errors.js'
 import type { Hub } from '../hub/hub.js'
+import type { PublishInput } from '../hub/types.js'
 import type { Logger } from '../logger.js'
 
 /** Where subscriptions are published and listed. */
@@ -51,20 +52,61 @@ function document(subscription: ActiveSubscription, active: boolean): Record<str
 }
 
 /**
- * The subscriptions now active, and their events, published to the hub as private updates:
+ * The private update announcing that `subscription` started (`active`) or ended:
  *
  * > The hub **MUST** publish an update when a subscription is created or terminated. […] In
  * > order to only allow authorized subscribers to receive subscription events, the subscription
  * > update **MUST** be marked as `private`.
  */
+export function subscriptionUpdate(
+  subscription: ActiveSubscription,
+  active: boolean,
+): PublishInput {
+  return {
+    topics: [subscription.id],
+    data: JSON.stringify({ '@context': JSON_LD_CONTEXT, ...document(subscription, active) }),
+    private: true,
+  }
+}
+
+/** The active subscriptions at one point of the hub's history. */
+export interface SubscriptionList {
+  readonly subscriptions: readonly ActiveSubscription[]
+  /** The newest event then; subscription events after it are changes to this list. */
+  readonly lastEventId: string | undefined
+}
+
+/**
+ * Where the active subscriptions are kept when several processes serve one hub, so that each
+ * lists them all (`ssehub serve --workers` keeps them in the primary, which also ends those of a
+ * worker that dies).
+ */
+export interface SubscriptionStore {
+  /** Records one subscriber's subscriptions. */
+  add(subscriber: string, subscriptions: readonly ActiveSubscription[]): void
+  /** Forgets one subscriber's subscriptions. */
+  remove(subscriber: string): void
+  /** Every active subscription, with the newest event id at the time. */
+  list(): Promise<SubscriptionList>
+}
+
+/**
+ * The subscriptions API of one hub: keeps each subscriber's subscriptions (and reports them to a
+ * {@link SubscriptionStore}, if the hub has one), publishes their start and end as private
+ * updates (see {@link subscriptionUpdate}), and answers `GET` under {@link SUBSCRIPTIONS_PATH}.
+ */
 export class SubscriptionRegistry {
   readonly #hub: Hub
   readonly #logger: Logger
-  readonly #bySubscriber = new Map<string, ActiveSubscription[]>()
+  readonly #store: SubscriptionStore | undefined
+  // This process's subscribers: the whole list without a store; with one, what to announce as
+  // ended, once, for a subscriber that started here.
+  readonly #mine = new Map<string, readonly ActiveSubscription[]>()
 
-  constructor(hub: Hub, logger: Logger) {
+  constructor(hub: Hub, logger: Logger, store?: SubscriptionStore) {
     this.#hub = hub
     this.#logger = logger
+    this.#store = store
   }
 
   /** Records `subscriber`'s subscriptions, one per selector, and publishes them as active. */
@@ -75,27 +117,18 @@ export class SubscriptionRegistry {
       subscriber,
       payload,
     }))
-    this.#bySubscriber.set(subscriber, subscriptions)
+    this.#mine.set(subscriber, subscriptions)
+    this.#store?.add(subscriber, subscriptions)
     this.#announce(subscriptions, true)
   }
 
   /** Forgets `subscriber`'s subscriptions and publishes them as ended. */
   remove(subscriber: string): void {
-    const subscriptions = this.#bySubscriber.get(subscriber)
+    const subscriptions = this.#mine.get(subscriber)
     if (subscriptions === undefined) return
-    this.#bySubscriber.delete(subscriber)
+    this.#mine.delete(subscriber)
+    this.#store?.remove(subscriber)
     this.#announce(subscriptions, false)
-  }
-
-  /** The active subscriptions, all or those of one selector. */
-  list(topic?: string): ActiveSubscription[] {
-    const all = [...this.#bySubscriber.values()].flat()
-    return topic === undefined ? all : all.filter((s) => s.topic === topic)
-  }
-
-  /** One active subscription, if it exists. */
-  find(topic: string, subscriber: string): ActiveSubscription | undefined {
-    return this.#bySubscriber.get(subscriber)?.find((s) => s.topic === topic)
   }
 
   /**
@@ -104,15 +137,21 @@ export class SubscriptionRegistry {
    *
    * @throws {SseError} `ERR_SSE_NOT_FOUND` for an unknown subscription or path.
    */
-  resource(path: string): Record<string, unknown> {
-    const lastEventID = this.#hub.lastEventId ?? 'earliest'
+  async resource(path: string): Promise<Record<string, unknown>> {
     const segments = path.slice(SUBSCRIPTIONS_PATH.length).split('/').slice(1)
     if (segments.length > 2 || segments.some((s) => s === '')) {
       throw new SseError('ERR_SSE_NOT_FOUND', `no subscriptions resource at ${path}`)
     }
     const [topic, subscriber] = segments.map(decodeSegment)
+    const listed = await this.#list()
+    const lastEventID = listed.lastEventId ?? 'earliest'
+    const matching = listed.subscriptions.filter(
+      (s) =>
+        (topic === undefined || s.topic === topic) &&
+        (subscriber === undefined || s.subscriber === subscriber),
+    )
     if (subscriber !== undefined) {
-      const found = this.find(topic as string, subscriber)
+      const [found] = matching
       if (found === undefined) throw new SseError('ERR_SSE_NOT_FOUND', 'no such subscription')
       return { '@context': JSON_LD_CONTEXT, ...document(found, true), lastEventID }
     }
@@ -121,17 +160,20 @@ export class SubscriptionRegistry {
       id: path,
       type: 'Subscriptions',
       lastEventID,
-      subscriptions: this.list(topic).map((s) => document(s, true)),
+      subscriptions: matching.map((s) => document(s, true)),
     }
+  }
+
+  #list(): Promise<SubscriptionList> {
+    if (this.#store !== undefined) return this.#store.list()
+    const subscriptions = [...this.#mine.values()].flat()
+    return Promise.resolve({ subscriptions, lastEventId: this.#hub.lastEventId })
   }
 
   #announce(subscriptions: readonly ActiveSubscription[], active: boolean): void {
     for (const subscription of subscriptions) {
-      const data = JSON.stringify({
-        '@context': JSON_LD_CONTEXT,
-        ...document(subscription, active),
-      })
-      this.#hub.publish(subscription.id, { data, private: true }).catch((error: unknown) => {
+      const { topics, ...update } = subscriptionUpdate(subscription, active)
+      this.#hub.publish(topics, update).catch((error: unknown) => {
         // At shutdown the hub closes before the last streams end; nobody is left to tell.
         if (error instanceof SseError && error.code === 'ERR_SSE_HUB_CLOSED') return
         this.#logger.warn('could not publish a subscription event', { error: String(error) })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
+import { mercureUrl, mintToken, SECRET } from '../helpers/mercure.js'
 import { type ServerProcess, spawnServer } from '../helpers/server.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
 
@@ -39,6 +40,35 @@ async function open(url: string, headers: Record<string, string> = {}) {
   const stream = await openRawStream(url, headers)
   streams.push(stream)
   return stream
+}
+
+const SUBSCRIPTIONS = '/.well-known/mercure/subscriptions'
+const SUBSCRIPTION_EVENTS = `${SUBSCRIPTIONS}{/topic}{/subscriber}`
+
+type Listed = { lastEventID: string; subscriptions: Array<{ topic: string; subscriber: string }> }
+
+/** The subscriptions API's collection, over a fresh connection (so either worker answers). */
+async function listSubscriptions(url: string): Promise<Listed> {
+  const reader = await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })
+  const response = await fetch(`${url}${SUBSCRIPTIONS}`, {
+    headers: { authorization: `Bearer ${reader}`, connection: 'close' },
+  })
+  expect(response.status).toBe(200)
+  return (await response.json()) as Listed
+}
+
+/** Mercure subscribers of `https://example.com/1`…`/count`, spread over both workers. */
+async function mercureSubscribers(url: string, count: number) {
+  const token = await mintToken({ subscribe: ['https://example.com/{n}'] })
+  const topics = Array.from({ length: count }, (_, i) => `https://example.com/${i + 1}`)
+  const opened = []
+  for (const topic of topics) {
+    opened.push(await open(mercureUrl(url, [topic]), { authorization: `Bearer ${token}` }))
+  }
+  const byWorker = await streamsByWorker(url, count)
+  expect(byWorker.size).toBe(2)
+  for (const open of byWorker.values()) expect(open).toBeGreaterThan(0)
+  return { topics, streams: opened, byWorker }
 }
 
 const dataLines = (text: string) => [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1])
@@ -124,6 +154,48 @@ describe('ssehub serve --workers', () => {
       await replayed.waitFor(/ end\n\n/)
       expect(replayed.text().slice(replayed.text().indexOf('event: note'))).toBe(expected)
     }
+  })
+
+  it("lists every worker's Mercure subscriptions, whichever worker answers", async () => {
+    const hub = await serveWorkers(['--no-clock', '--jwt-key', SECRET, '--subscriptions'])
+    const { topics } = await mercureSubscribers(hub.url, 4)
+    // Fresh connections take turns between the workers: each answers several of these.
+    for (let i = 0; i < 6; i++) {
+      const listed = await listSubscriptions(hub.url)
+      expect(listed.subscriptions.map((s) => s.topic).sort()).toEqual(topics)
+    }
+  })
+
+  it('ends the subscriptions of a worker that dies: gone from the list, and their end published', async () => {
+    const hub = await serveWorkers(['--no-clock', '--jwt-key', SECRET, '--subscriptions'])
+    const { topics, streams: subscribers, byWorker } = await mercureSubscribers(hub.url, 4)
+    const before = await listSubscriptions(hub.url)
+    const ended = new Set<string>()
+    for (const [i, stream] of subscribers.entries()) {
+      void stream.ended.then(() => ended.add(topics[i] as string))
+    }
+    const { pid } = await health(hub.url)
+    process.kill(pid, 'SIGKILL')
+    const lost = byWorker.get(pid) as number
+    await expect.poll(() => ended.size, { timeout: 10_000 }).toBe(lost)
+    const survivors = topics.filter((t) => !ended.has(t))
+    await expect
+      .poll(
+        async () => (await listSubscriptions(hub.url)).subscriptions.map((s) => s.topic).sort(),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual(survivors)
+    // What changed since the list read before: exactly the lost subscriptions' end.
+    const changes = await open(mercureUrl(hub.url, [SUBSCRIPTION_EVENTS]), {
+      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
+      'last-event-id': before.lastEventID,
+    })
+    await changes.waitFor(new RegExp(`("active":false.*\n\n[^]*){${lost}}`))
+    const updates = dataLines(changes.text()).map((d) => JSON.parse(d as string))
+    expect(updates.every((u) => u.active === false)).toBe(true)
+    expect(updates.map((u) => u.topic).sort()).toEqual([...ended].sort())
   })
 
   it('runs the seed clock once, not once per worker', async () => {
