@@ -30,6 +30,12 @@ export type {
   Subscription,
 } from './hub/types.js'
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from './logger.js'
+export type { MercureOptions } from './mercure/options.js'
+export type {
+  ActiveSubscription,
+  SubscriptionList,
+  SubscriptionStore,
+} from './mercure/subscriptions.js'
 export * from './protocol/index.js'
 export { eventStreamHeaders } from './stream/headers.js'
 export { DEFAULT_HEARTBEAT_MS, Heartbeat } from './stream/heartbeat.js'

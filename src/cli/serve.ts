@@ -13,10 +13,10 @@ import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster
 import { createHubApp } from '../http/app.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
-import type { Transport } from '../hub/transport.js'
 import { createJsonLogger, type Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
+import type { RedisTransport } from '../redis/redis-transport.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { integerFlag, UsageError, usageErrors } from './usage-error.js'
 
@@ -47,6 +47,8 @@ Scale-out (several nodes behind a load balancer, one Redis):
   --redis-stream <key>       stream the cluster shares (default ssehub:events)
   --redis-stream-max-len <n> entries kept for replay, about; 0 for no bound (default 10000)
   --redis-stream-max-age <s> seconds kept for replay; 0 for no bound (default 0)
+  --redis-node-lease <s>     with --subscriptions: seconds a node that died stays listed
+                             before another ends its subscriptions (default 10)
   With --redis, --history-size and --history-bytes do not apply. Every node publishes
   the clock; run all but one with --no-clock.
 
@@ -68,6 +70,7 @@ const OPTIONS = {
   'redis-stream': { type: 'string' },
   'redis-stream-max-len': { type: 'string' },
   'redis-stream-max-age': { type: 'string' },
+  'redis-node-lease': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...MERCURE_FLAGS,
 } as const
@@ -134,12 +137,16 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
 
   const worker = cluster.isWorker ? Number(env[WORKER_INDEX_ENV] ?? 0) : null
+  const shared = redis !== undefined ? await connectRedis(redis, logger) : undefined
   const ipc = redis === undefined && worker !== null ? createIpcTransport() : undefined
-  const transport =
-    redis !== undefined
-      ? await connectRedis(redis, logger)
-      : (ipc ?? createMemoryTransport(history))
+  const transport = shared ?? ipc ?? createMemoryTransport(history)
   const hub = createHub({ transport, logger })
+  // Where other processes serve the same hub, the subscriptions API lists theirs as well.
+  const subscriptionStore =
+    mercure?.subscriptions !== true
+      ? undefined
+      : (shared?.shareSubscriptions(redis?.nodeLeaseMs) ??
+        (ipc === undefined ? undefined : workerSubscriptionStore(ipc, logger)))
   const app = createHubApp({
     hub,
     heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS === 0 ? null : heartbeatS * 1000,
@@ -152,10 +159,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     publishKey: publishKey ?? null,
     // One clock for the whole process group: the first worker's.
     clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
-    mercure:
-      mercure !== null && ipc !== undefined
-        ? { ...mercure, subscriptionStore: workerSubscriptionStore(ipc, logger) }
-        : mercure,
+    mercure: mercure === null ? null : { ...mercure, subscriptionStore },
     logger,
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })
@@ -196,7 +200,11 @@ type ServeValues = {
 }
 
 /** Redis options from the flags, checked; `undefined` without `--redis` (in memory). */
-type RedisConfig = Omit<RedisTransportOptions, 'logger'> & { url: string }
+type RedisConfig = Omit<RedisTransportOptions, 'logger'> & {
+  url: string
+  /** The lease of this node's Mercure subscriptions (`--redis-node-lease`). */
+  nodeLeaseMs: number | undefined
+}
 
 /**
  * Reads and checks the Redis flags without connecting, so a bad one is a usage error at once,
@@ -206,7 +214,12 @@ type RedisConfig = Omit<RedisTransportOptions, 'logger'> & { url: string }
  */
 function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig | undefined {
   const url = values.redis ?? (env.REDIS_URL === '' ? undefined : env.REDIS_URL)
-  const redisFlags = ['redis-stream', 'redis-stream-max-len', 'redis-stream-max-age'] as const
+  const redisFlags = [
+    'redis-stream',
+    'redis-stream-max-len',
+    'redis-stream-max-age',
+    'redis-node-lease',
+  ] as const
   if (url === undefined) {
     const stray = redisFlags.find((name) => values[name] !== undefined)
     if (stray !== undefined) throw new UsageError(`--${stray} needs --redis (or REDIS_URL)`)
@@ -233,11 +246,16 @@ function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig |
     min: 0,
     max: INT_MAX / 1000,
   })
+  const leaseS = integerFlag('redis-node-lease', values['redis-node-lease'], {
+    min: 1,
+    max: INT_MAX / 1000,
+  })
   return {
     url,
     stream,
     maxLen: maxLen === 0 ? null : maxLen,
     maxAgeMs: maxAgeS === undefined || maxAgeS === 0 ? null : maxAgeS * 1000,
+    nodeLeaseMs: leaseS === undefined ? undefined : leaseS * 1000,
   }
 }
 
@@ -246,9 +264,10 @@ function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig |
  *
  * @throws {SseError} `ERR_SSE_TRANSPORT_UNAVAILABLE` when Redis cannot be reached.
  */
-async function connectRedis(config: RedisConfig, logger: Logger): Promise<Transport> {
+async function connectRedis(config: RedisConfig, logger: Logger): Promise<RedisTransport> {
   const { createRedisTransport } = await import('../redis/redis-transport.js')
-  const transport = await createRedisTransport({ ...config, logger })
+  const { nodeLeaseMs: _, ...options } = config
+  const transport = await createRedisTransport({ ...options, logger })
   logger.info('joined the cluster on Redis', {
     redis: config.url.replace(/\/\/[^@/]*@/, '//***@'),
     stream: config.stream ?? DEFAULT_REDIS_STREAM,

@@ -3,10 +3,9 @@
  */
 import type { Worker } from 'node:cluster'
 import { SseError } from '../errors.js'
-import { assertValidTopics } from '../hub/topic.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
-import { type ActiveSubscription, subscriptionUpdate } from '../mercure/subscriptions.js'
+import { type ActiveSubscription, endUpdates } from '../mercure/subscriptions.js'
 import {
   isClusterMessage,
   type Reply,
@@ -77,14 +76,11 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
 
   // A worker that died said nothing of its subscriptions' end: the primary does.
   const announceEnded = (ended: readonly ActiveSubscription[]) => {
-    for (const subscription of ended) {
-      const update = subscriptionUpdate(subscription, false)
-      // Its start was refused by the hub, with the same topic: there is no end to announce.
-      if (!isValidTopic(update.topics[0])) continue
-      transport.publish([update]).catch((error: unknown) => {
-        logger.warn('could not publish a subscription event', { error: String(error) })
-      })
-    }
+    const updates = endUpdates(ended)
+    if (updates.length === 0) return
+    transport.publish(updates).catch((error: unknown) => {
+      logger.warn('could not publish the end of subscriptions', { error: String(error) })
+    })
   }
 
   const answer = async (worker: Worker, request: WorkerRequest): Promise<void> => {
@@ -131,14 +127,5 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
       replies.clear()
       transport.close()
     },
-  }
-}
-
-function isValidTopic(topic: unknown): boolean {
-  try {
-    assertValidTopics([topic])
-    return true
-  } catch {
-    return false
   }
 }

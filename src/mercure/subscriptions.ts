@@ -3,6 +3,7 @@
  */
 import { SseError } from '../errors.js'
 import type { Hub } from '../hub/hub.js'
+import { assertValidTopics } from '../hub/topic.js'
 import type { PublishInput } from '../hub/types.js'
 import type { Logger } from '../logger.js'
 
@@ -66,6 +67,26 @@ export function subscriptionUpdate(
     topics: [subscription.id],
     data: JSON.stringify({ '@context': JSON_LD_CONTEXT, ...document(subscription, active) }),
     private: true,
+  }
+}
+
+/**
+ * The updates announcing the end of `subscriptions` on behalf of a process that cannot (it
+ * died). One whose topic the hub refuses (a selector too long) never had its start announced,
+ * so it gets no end either.
+ */
+export function endUpdates(subscriptions: readonly ActiveSubscription[]): PublishInput[] {
+  return subscriptions
+    .map((subscription) => subscriptionUpdate(subscription, false))
+    .filter((update) => isValidTopic(update.topics[0]))
+}
+
+function isValidTopic(topic: unknown): boolean {
+  try {
+    assertValidTopics([topic])
+    return true
+  } catch {
+    return false
   }
 }
 

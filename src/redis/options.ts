@@ -11,13 +11,20 @@ export const DEFAULT_REDIS_MAX_LEN = 10_000
 /** Default for {@link RedisTransportOptions.commandTimeoutMs}: longest wait for a Redis reply. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000
 
+/**
+ * Default lease of a node's Mercure subscriptions (`RedisTransport.shareSubscriptions`): a node
+ * that died stays listed this long before another node ends its subscriptions.
+ */
+export const DEFAULT_REDIS_NODE_LEASE_MS = 10_000
+
 /** Options of `createRedisTransport`. `undefined` is the default, `null` turns a bound off. */
 export interface RedisTransportOptions {
   /** `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS). Required. */
   url: string
   /**
-   * Key of the stream; `<stream>:ids` and `<stream>:epoch` are used beside it. Nodes that share
-   * it form one cluster. @defaultValue {@link DEFAULT_REDIS_STREAM}
+   * Key of the stream; `<stream>:ids` and `<stream>:epoch` are used beside it, and
+   * `<stream>:nodes` and `<stream>:subscriptions` for Mercure subscriptions. Nodes that share it
+   * form one cluster. @defaultValue {@link DEFAULT_REDIS_STREAM}
    */
   stream?: string | undefined
   /**

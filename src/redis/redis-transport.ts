@@ -20,11 +20,16 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
 import type { Transport, TransportRead } from '../hub/transport.js'
-import type { HubEvent, PublishInput } from '../hub/types.js'
+import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
+import type { SubscriptionStore } from '../mercure/subscriptions.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
-import { type RedisTransportOptions, resolveRedisTransportOptions } from './options.js'
+import {
+  DEFAULT_REDIS_NODE_LEASE_MS,
+  type RedisTransportOptions,
+  resolveRedisTransportOptions,
+} from './options.js'
 import { PUBLISH_SCRIPT, RESOLVE_SCRIPT } from './scripts.js'
 import {
   compareStreamIds,
@@ -32,8 +37,21 @@ import {
   STREAM_START,
   streamIdFromEventId,
 } from './stream-id.js'
+import { createRedisSubscriptionStore, type RedisSubscriptionStore } from './subscription-store.js'
 
 export * from './options.js'
+
+/** The Redis transport, which can also keep the Mercure subscriptions of every node. */
+export interface RedisTransport extends Transport {
+  /**
+   * Keeps this node's Mercure subscriptions on Redis, beside every other node's, so that each
+   * node's subscriptions API lists them all (see {@link createRedisSubscriptionStore}); closed
+   * with the transport. Pass it as the Mercure option `subscriptionStore`.
+   * @param leaseMs how long a node that died stays listed before another ends its
+   *   subscriptions. @defaultValue {@link DEFAULT_REDIS_NODE_LEASE_MS}
+   */
+  shareSubscriptions(leaseMs?: number): SubscriptionStore
+}
 
 /** Entries read per `XREAD` or `XRANGE` call. */
 const READ_COUNT = 1000
@@ -60,7 +78,9 @@ type ScriptCall = (...args: string[]) => Promise<unknown>
  * @throws {SseError} (as a rejection) `ERR_SSE_TRANSPORT_UNAVAILABLE` when Redis cannot be
  *   reached now.
  */
-export async function createRedisTransport(options: RedisTransportOptions): Promise<Transport> {
+export async function createRedisTransport(
+  options: RedisTransportOptions,
+): Promise<RedisTransport> {
   const resolved = resolveRedisTransportOptions(options)
   const logger = options.logger ?? silentLogger
   const key = resolved.stream
@@ -212,36 +232,40 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
     }
   }
 
+  const publish = async (inputs: readonly PublishInput[]): Promise<PublishedEvent[]> => {
+    if (inputs.length === 0) return []
+    const args: string[] = []
+    for (const input of inputs) {
+      const fields = encodeFields(input)
+      args.push(String(fields.length), ...fields)
+    }
+    let entryIds: string[]
+    try {
+      const limits = [String(resolved.maxLen ?? ''), String(resolved.maxAgeMs ?? '')]
+      entryIds = (await scripts.ssehubPublish(
+        key,
+        indexKey,
+        ...limits,
+        String(inputs.length),
+        ...args,
+      )) as string[]
+    } catch (error) {
+      throw unavailable(
+        'Redis is unavailable: the event was not acknowledged; publish it again',
+        error,
+      )
+    }
+    return inputs.map((input, index) => ({
+      id: input.id ?? eventIdFromStreamId(entryIds[index] as string),
+    }))
+  }
+
+  let subscriptions: RedisSubscriptionStore | undefined
+
   return {
     // ioredis's own state: `ready` once connected and set up, anything else while (re)connecting.
     reachable: () => client.status === 'ready' && tailClient.status === 'ready',
-    async publish(inputs) {
-      if (inputs.length === 0) return []
-      const args: string[] = []
-      for (const input of inputs) {
-        const fields = encodeFields(input)
-        args.push(String(fields.length), ...fields)
-      }
-      let entryIds: string[]
-      try {
-        const limits = [String(resolved.maxLen ?? ''), String(resolved.maxAgeMs ?? '')]
-        entryIds = (await scripts.ssehubPublish(
-          key,
-          indexKey,
-          ...limits,
-          String(inputs.length),
-          ...args,
-        )) as string[]
-      } catch (error) {
-        throw unavailable(
-          'Redis is unavailable: the event was not acknowledged; publish it again',
-          error,
-        )
-      }
-      return inputs.map((input, index) => ({
-        id: input.id ?? eventIdFromStreamId(entryIds[index] as string),
-      }))
-    },
+    publish,
 
     async readAfter(lastEventId): Promise<TransportRead> {
       let entries: StreamEntry[]
@@ -277,9 +301,22 @@ export async function createRedisTransport(options: RedisTransportOptions): Prom
 
     history: () => [...recent.values()],
 
+    shareSubscriptions(leaseMs = DEFAULT_REDIS_NODE_LEASE_MS) {
+      subscriptions ??= createRedisSubscriptionStore({
+        client,
+        stream: key,
+        leaseMs,
+        publish,
+        unavailable,
+        logger,
+      })
+      return subscriptions
+    },
+
     close() {
       if (closed) return
       closed = true
+      subscriptions?.close()
       tailClient.disconnect()
       client.quit().catch(() => client.disconnect())
     },

@@ -80,3 +80,66 @@ if ARGV[2] ~= '' then
 end
 return false
 `
+
+// The Mercure subscriptions of every node (see `subscription-store.ts`). KEYS: the node
+// leases (a sorted set: member a node, score when its lease ends, in Redis's own clock, so that
+// nodes' clocks need not agree), the subscriptions (a hash: field "<node> <subscriber>", value
+// the subscriber's subscriptions as JSON), and for the list the stream.
+const NOW = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+`
+
+/**
+ * Renews a node's lease. ARGV: the node, the lease in ms. Returns whether the node was not
+ * there (its subscriptions were taken as a dead node's, or Redis lost its data), and how many
+ * nodes' leases have run out.
+ */
+export const RENEW_LEASE_SCRIPT = `${NOW}
+local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return { added, redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. now) }
+`
+
+/**
+ * Lists the subscriptions of the nodes whose lease runs, with the stream's last entry at that
+ * moment. Returns { the JSON values, that entry's id or false, its publisher's id or false }.
+ */
+export const LIST_SUBSCRIPTIONS_SCRIPT = `${NOW}
+local alive = {}
+for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do alive[node] = true end
+local values = {}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if alive[string.match(all[i], '^[^ ]+')] then values[#values + 1] = all[i + 1] end
+end
+local entry = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
+local entryId, publisherId = false, false
+if entry then
+  entryId = entry[1]
+  for f = 1, #entry[2], 2 do
+    if entry[2][f] == 'i' then publisherId = entry[2][f + 1] end
+  end
+end
+return { values, entryId, publisherId }
+`
+
+/**
+ * Takes out the subscriptions of the nodes whose lease has run out, and the nodes: one caller
+ * gets them, so their end is announced once. Returns the JSON values.
+ */
+export const TAKE_DEAD_SCRIPT = `${NOW}
+local dead = {}
+for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)) do
+  dead[node] = true
+  redis.call('ZREM', KEYS[1], node)
+end
+local taken = {}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if dead[string.match(all[i], '^[^ ]+')] then
+    taken[#taken + 1] = all[i + 1]
+    redis.call('HDEL', KEYS[2], all[i])
+  end
+end
+return taken
+`

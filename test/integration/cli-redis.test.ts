@@ -25,6 +25,7 @@ describe('ssehub serve with Redis', () => {
       '--redis-stream <key>',
       '--redis-stream-max-len',
       '--redis-stream-max-age',
+      '--redis-node-lease',
     ]) {
       expect(stdout).toContain(flag)
     }
@@ -41,6 +42,8 @@ describe('ssehub serve with Redis', () => {
       ['--redis', 'redis://127.0.0.1', '--redis-stream-max-len', 'many'],
       /--redis-stream-max-len must be an integer/,
     ],
+    [['--redis-node-lease', '5'], /--redis-node-lease needs --redis \(or REDIS_URL\)/],
+    [['--redis', 'redis://127.0.0.1', '--redis-node-lease', '0'], /--redis-node-lease must be/],
   ])('refuses %o with a message and exit code 2', async (args, message) => {
     const result = await run(['serve', '--port', '0', ...args])
     expect(result.code).toBe(2)

@@ -1,0 +1,117 @@
+/**
+ * The Mercure subscriptions API on a cluster of nodes on one Redis: every node lists every
+ * node's subscriptions, and the end of a dead node's subscriptions is published by another.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { spawnNodes } from '../helpers/cluster.js'
+import { mercureUrl, mintToken, SECRET } from '../helpers/mercure.js'
+import { startRedis, type TestRedis } from '../helpers/redis.js'
+import type { ServerProcess } from '../helpers/server.js'
+import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
+
+let redis: TestRedis | undefined
+let nodes: ServerProcess[] = []
+const streams: RawStream[] = []
+afterEach(async () => {
+  for (const s of streams.splice(0)) s.close()
+  for (const node of nodes.splice(0)) node.child.kill('SIGKILL')
+  await redis?.close()
+  redis = undefined
+})
+
+const SUBSCRIPTIONS = '/.well-known/mercure/subscriptions'
+const SUBSCRIPTION_EVENTS = `${SUBSCRIPTIONS}{/topic}{/subscriber}`
+const MERCURE = ['--jwt-key', SECRET, '--subscriptions', '--redis-node-lease', '1']
+
+type Listed = { lastEventID: string; subscriptions: Array<{ topic: string; active: boolean }> }
+
+async function listSubscriptions(url: string): Promise<Listed> {
+  const reader = await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })
+  const response = await fetch(`${url}${SUBSCRIPTIONS}`, {
+    headers: { authorization: `Bearer ${reader}` },
+  })
+  expect(response.status).toBe(200)
+  return (await response.json()) as Listed
+}
+
+const listedTopics = async (url: string) =>
+  (await listSubscriptions(url)).subscriptions.map((s) => s.topic).sort()
+
+/** A Mercure subscriber of `topic` on `url`. */
+async function subscribe(url: string, topic: string): Promise<RawStream> {
+  const token = await mintToken({ subscribe: [topic] })
+  const stream = await openRawStream(mercureUrl(url, [topic]), { authorization: `Bearer ${token}` })
+  streams.push(stream)
+  return stream
+}
+
+/** The subscription updates in `text` about the test's subscribers (not the reader's own). */
+const updates = (text: string) =>
+  [...text.matchAll(/^data: (.*)$/gm)]
+    .map((m) => JSON.parse(m[1] as string) as Listed['subscriptions'][0])
+    .filter((u) => u.topic.startsWith('https://example.com/'))
+
+describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
+  it("lists every node's subscriptions on every node", async () => {
+    redis = await startRedis()
+    nodes = await spawnNodes(2, redis.url, MERCURE)
+    const [a, b] = nodes.map((n) => n.url) as [string, string]
+    await subscribe(a, 'https://example.com/a')
+    await subscribe(b, 'https://example.com/b')
+    const both = ['https://example.com/a', 'https://example.com/b']
+    await expect.poll(() => listedTopics(a)).toEqual(both)
+    expect(await listedTopics(b)).toEqual(both)
+  })
+
+  it('ends the subscriptions of a node that died, from another node, once its lease has run out', async () => {
+    redis = await startRedis()
+    nodes = await spawnNodes(2, redis.url, MERCURE)
+    const [survivor, victim] = nodes as [ServerProcess, ServerProcess]
+    await subscribe(survivor.url, 'https://example.com/kept')
+    await subscribe(victim.url, 'https://example.com/lost')
+    await expect
+      .poll(() => listedTopics(survivor.url))
+      .toEqual(['https://example.com/kept', 'https://example.com/lost'])
+    const before = await listSubscriptions(survivor.url)
+    victim.child.kill('SIGKILL')
+    await victim.exited
+    await expect
+      .poll(() => listedTopics(survivor.url), { timeout: 10_000 })
+      .toEqual(['https://example.com/kept'])
+    // What changed since the list read before: the lost subscription's end, once.
+    const changes = await openRawStream(mercureUrl(survivor.url, [SUBSCRIPTION_EVENTS]), {
+      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
+      'last-event-id': before.lastEventID,
+    })
+    streams.push(changes)
+    await changes.waitFor(/"active":false/)
+    expect(updates(changes.text())).toMatchObject([
+      { topic: 'https://example.com/lost', active: false },
+    ])
+  })
+
+  it('writes its subscriptions again when Redis lost its data, and announces them', async () => {
+    redis = await startRedis()
+    nodes = await spawnNodes(1, redis.url, MERCURE)
+    const [node] = nodes as [ServerProcess]
+    await subscribe(node.url, 'https://example.com/x')
+    await expect.poll(() => listedTopics(node.url)).toEqual(['https://example.com/x'])
+    await redis.stop()
+    await redis.start()
+    await expect
+      .poll(() => listedTopics(node.url).catch(() => []), { timeout: 10_000 })
+      .toEqual(['https://example.com/x'])
+    const listed = await listSubscriptions(node.url)
+    // The stream is new: its only events are the announcements made since.
+    const changes = await openRawStream(mercureUrl(node.url, [SUBSCRIPTION_EVENTS]), {
+      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
+      'last-event-id': 'earliest',
+    })
+    streams.push(changes)
+    await changes.waitFor(/"active":true/)
+    expect(updates(changes.text())).toMatchObject([
+      { topic: 'https://example.com/x', active: true },
+    ])
+    expect(listed.lastEventID).not.toBe('earliest')
+  })
+})
