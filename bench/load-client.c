@@ -21,6 +21,9 @@
  *             reconnect until every stream had seen TARGET_SEQ (0 until then).
  * Each line "data: <µs since the epoch> [<sequence number>]" is one delivered event; the latency
  * is now minus that time.
+ * With SHAPE=PREFIX in the environment, each "report" also writes PREFIX.K (K counting reports
+ * from 0): one line "<send µs> <latency µs>" per delivery, in the order received, for
+ * bench/tools/fan-out-shape.js.
  *
  * Built by bench/run.js with `cc -O2`; nothing else to install.
  */
@@ -53,7 +56,10 @@ typedef struct {
 } conn_t;
 
 static uint32_t *latencies;
+static uint64_t *sent_times; /* only with SHAPE set */
 static size_t latency_count, latency_cap;
+static const char *shape_prefix;
+static int shape_reports;
 static uint64_t events, lost, duplicated;
 static int ep, count, ready, opening, next_to_open, caught_count;
 static conn_t *conns;
@@ -75,7 +81,9 @@ static void record(uint64_t sent) {
   if (latency_count == latency_cap) {
     latency_cap = latency_cap ? latency_cap * 2 : 1 << 20;
     latencies = realloc(latencies, latency_cap * sizeof *latencies);
+    if (shape_prefix) sent_times = realloc(sent_times, latency_cap * sizeof *sent_times);
   }
+  if (shape_prefix) sent_times[latency_count] = sent;
   latencies[latency_count++] = now > sent ? (uint32_t)(now - sent) : 0;
 }
 
@@ -193,8 +201,19 @@ static int cmp_u32(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+static void write_shape(void) {
+  char name[512];
+  snprintf(name, sizeof name, "%s.%d", shape_prefix, shape_reports++);
+  FILE *f = fopen(name, "w");
+  if (!f) return;
+  for (size_t i = 0; i < latency_count; i++)
+    fprintf(f, "%llu %u\n", (unsigned long long)sent_times[i], latencies[i]);
+  fclose(f);
+}
+
 static void report(void) {
   uint32_t p50 = 0, p99 = 0, max = 0;
+  if (shape_prefix) write_shape();
   if (latency_count > 0) {
     qsort(latencies, latency_count, sizeof *latencies, cmp_u32);
     p50 = latencies[latency_count / 2];
@@ -257,6 +276,7 @@ int main(int argc, char **argv) {
   host = argv[1];
   path = argv[3];
   count = atoi(argv[4]);
+  shape_prefix = getenv("SHAPE");
   addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
   inet_pton(AF_INET, host, &addr.sin_addr);
   ep = epoll_create1(0);

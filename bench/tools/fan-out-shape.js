@@ -1,0 +1,106 @@
+// Where the latency of a fan-out at the fixed rate goes, per event: when its first stream gets
+// it (the publish path), how long until the last one does (the fan-out's length), and the
+// longest pause in between (the loop doing something else). Runs the broadcast scenario of
+// `npm run bench` with the load client writing every delivery's times (SHAPE, see
+// load-client.c), builds and peers in turn, round after round:
+//   node bench/tools/fan-out-shape.js --servers nchan,raw-node
+//   node bench/tools/fan-out-shape.js --builds before=dist-before,after=dist --rounds 4
+// Prints medians over the phase's events (µs), then the median of each over the rounds.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { buildLoadClient } from '../lib/load-client.js'
+import { warmUpPublisher } from '../lib/publisher.js'
+import { broadcast } from '../scenarios/broadcast.js'
+import { comparedServers } from '../servers.js'
+
+const { values } = parseArgs({
+  options: {
+    builds: { type: 'string', default: 'ssehub=dist' },
+    servers: { type: 'string', default: '' },
+    subscribers: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+  },
+})
+const subscribers = Number(values.subscribers)
+const rate = Math.max(1, Math.round(30_000 / subscribers))
+// The load client's reports in the scenario: warm-up burst, warm-up second, the fixed rate.
+const FIXED_REPORT = 2
+
+const contenders = new Map(comparedServers(values.builds, values.servers))
+const binary = buildLoadClient()
+const dir = mkdtempSync(join(tmpdir(), 'ssehub-shape-'))
+await warmUpPublisher()
+
+const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]
+const quantile = (xs, q) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length * q)]
+
+/** Per event of the dump (deliveries grouped by send time): first, last, span, longest gap. */
+function shape(file) {
+  const byEvent = new Map()
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue
+    const [sent, latency] = line.split(' ')
+    const list = byEvent.get(sent)
+    if (list === undefined) byEvent.set(sent, [Number(latency)])
+    else list.push(Number(latency))
+  }
+  const first = []
+  const last = []
+  const span = []
+  const gap = []
+  for (const latencies of byEvent.values()) {
+    latencies.sort((a, b) => a - b)
+    let longest = 0
+    for (let i = 1; i < latencies.length; i++) {
+      longest = Math.max(longest, latencies[i] - latencies[i - 1])
+    }
+    first.push(latencies[0])
+    last.push(latencies.at(-1))
+    span.push(latencies.at(-1) - latencies[0])
+    gap.push(longest)
+  }
+  return {
+    events: byEvent.size,
+    first: median(first),
+    last: median(last),
+    lastP90: quantile(last, 0.9),
+    span: median(span),
+    gap: median(gap),
+  }
+}
+
+const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
+try {
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [name, server] of contenders) {
+      const prefix = join(dir, `${name}-${round}`)
+      process.env.SHAPE = prefix
+      const [fixed] = await broadcast(
+        { binary, name, server, nodeFlags: [], stopSignal: 'SIGKILL' },
+        { subscribers, events: 20, rate, seconds: Number(values.seconds) },
+      )
+      const row = { ...shape(`${prefix}.${FIXED_REPORT}`), p99: Math.round(fixed.p99Ms * 1000) }
+      rounds.get(name).push(row)
+      console.log(`round ${round + 1} ${name}: ${JSON.stringify(row)}`)
+    }
+  }
+} finally {
+  delete process.env.SHAPE
+  rmSync(dir, { recursive: true, force: true })
+}
+
+console.log(
+  `\n${subscribers} streams, ${rate}/s x ${values.seconds} s; per event, µs after the publish (medians of ${values.rounds} rounds)\n`,
+)
+console.log('| server | first stream | last stream (p90) | first to last | longest pause | p99 |')
+console.log('| --- | --: | --: | --: | --: | --: |')
+for (const [name, rows] of rounds) {
+  const m = (key) => median(rows.map((r) => r[key])).toFixed(0)
+  console.log(
+    `| ${name} | ${m('first')} | ${m('last')} (${m('lastP90')}) | ${m('span')} | ${m('gap')} | ${m('p99')} |`,
+  )
+}
+process.exit(0)
