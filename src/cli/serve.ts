@@ -47,8 +47,8 @@ Scale-out (several nodes behind a load balancer, one Redis):
   --redis-stream <key>       stream the cluster shares (default ssehub:events)
   --redis-stream-max-len <n> entries kept for replay, about; 0 for no bound (default 10000)
   --redis-stream-max-age <s> seconds kept for replay; 0 for no bound (default 0)
-  --redis-node-lease <s>     with --subscriptions: seconds a node that died stays listed
-                             before another ends its subscriptions (default 10)
+  --redis-node-lease <s>     with --subscriptions: seconds a node that died keeps its
+                             subscriptions before another ends them (default 10, at least 3)
   With --redis, --history-size and --history-bytes do not apply. Every node publishes
   the clock; run all but one with --no-clock.
 
@@ -246,10 +246,15 @@ function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig |
     min: 0,
     max: INT_MAX / 1000,
   })
+  // Renewed every third of it, with replies awaited up to 2 s: shorter, a busy node could
+  // be taken for dead.
   const leaseS = integerFlag('redis-node-lease', values['redis-node-lease'], {
-    min: 1,
+    min: 3,
     max: INT_MAX / 1000,
   })
+  if (leaseS !== undefined && values.subscriptions !== true) {
+    throw new UsageError('--redis-node-lease needs --subscriptions')
+  }
   return {
     url,
     stream,

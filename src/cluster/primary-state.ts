@@ -5,7 +5,7 @@ import type { Worker } from 'node:cluster'
 import { SseError } from '../errors.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
-import { type ActiveSubscription, endUpdates } from '../mercure/subscriptions.js'
+import { type ActiveSubscription, subscriptionUpdates } from '../mercure/subscriptions.js'
 import {
   isClusterMessage,
   type Reply,
@@ -76,7 +76,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
 
   // A worker that died said nothing of its subscriptions' end: the primary does.
   const announceEnded = (ended: readonly ActiveSubscription[]) => {
-    const updates = endUpdates(ended)
+    const updates = subscriptionUpdates(ended, false)
     if (updates.length === 0) return
     transport.publish(updates).catch((error: unknown) => {
       logger.warn('could not publish the end of subscriptions', { error: String(error) })
@@ -117,10 +117,10 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
         if (!isClusterMessage(message) || message.kind !== 'requests') return
         for (const request of (message as RequestsMessage).requests) void answer(worker, request)
       })
-      worker.once('exit', () => {
-        workers.delete(worker)
-        announceEnded(subscriptions.takeAll(worker))
-      })
+      worker.once('exit', () => workers.delete(worker))
+      // Not on `exit`: the worker's last messages (a subscription it reported) may still be on
+      // their way then; the channel closes after them.
+      worker.once('disconnect', () => announceEnded(subscriptions.takeAll(worker)))
     },
     close() {
       workers.clear()

@@ -30,8 +30,9 @@ export interface MercureOptions {
   /** Publish subscription events and serve the subscriptions API. @defaultValue false */
   subscriptions?: boolean | undefined
   /**
-   * Where the active subscriptions are kept when several processes serve one hub (`ssehub
-   * serve --workers` passes the primary's), so that the API lists them all.
+   * Where the active subscriptions are kept when several processes serve one hub, so that the
+   * API lists them all: `ssehub serve --workers` passes the primary's, and on Redis
+   * `RedisTransport.shareSubscriptions()` gives one.
    * @defaultValue this process's memory
    */
   subscriptionStore?: SubscriptionStore | undefined

@@ -71,13 +71,16 @@ export function subscriptionUpdate(
 }
 
 /**
- * The updates announcing the end of `subscriptions` on behalf of a process that cannot (it
- * died). One whose topic the hub refuses (a selector too long) never had its start announced,
- * so it gets no end either.
+ * The updates announcing that `subscriptions` started (`active`) or ended, on behalf of a
+ * process that cannot (it died, or its announcements were lost). One whose topic the hub refuses
+ * (a selector too long) never had its start announced, so it gets none of these.
  */
-export function endUpdates(subscriptions: readonly ActiveSubscription[]): PublishInput[] {
+export function subscriptionUpdates(
+  subscriptions: readonly ActiveSubscription[],
+  active: boolean,
+): PublishInput[] {
   return subscriptions
-    .map((subscription) => subscriptionUpdate(subscription, false))
+    .map((subscription) => subscriptionUpdate(subscription, active))
     .filter((update) => isValidTopic(update.topics[0]))
 }
 
@@ -99,8 +102,9 @@ export interface SubscriptionList {
 
 /**
  * Where the active subscriptions are kept when several processes serve one hub, so that each
- * lists them all (`ssehub serve --workers` keeps them in the primary, which also ends those of a
- * worker that dies).
+ * lists them all: `ssehub serve --workers` keeps them in the primary, which ends those of a
+ * worker that dies; with Redis, every node keeps its own there under a lease (see
+ * `RedisTransport.shareSubscriptions`).
  */
 export interface SubscriptionStore {
   /** Records one subscriber's subscriptions. */

@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
+import { positiveIntegerOrNull } from '../hub/options.js'
 import type { Transport, TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
@@ -30,7 +31,7 @@ import {
   type RedisTransportOptions,
   resolveRedisTransportOptions,
 } from './options.js'
-import { PUBLISH_SCRIPT, RESOLVE_SCRIPT } from './scripts.js'
+import { PUBLISH_SCRIPT, RESOLVE_SCRIPT, type ScriptCall } from './scripts.js'
 import {
   compareStreamIds,
   eventIdFromStreamId,
@@ -46,9 +47,11 @@ export interface RedisTransport extends Transport {
   /**
    * Keeps this node's Mercure subscriptions on Redis, beside every other node's, so that each
    * node's subscriptions API lists them all (see {@link createRedisSubscriptionStore}); closed
-   * with the transport. Pass it as the Mercure option `subscriptionStore`.
-   * @param leaseMs how long a node that died stays listed before another ends its
-   *   subscriptions. @defaultValue {@link DEFAULT_REDIS_NODE_LEASE_MS}
+   * with the transport. Pass it as the Mercure option `subscriptionStore`. Once per transport:
+   * a second call returns the same store.
+   * @param leaseMs how long a node that died keeps its subscriptions before another ends them
+   *   (within a third of a lease more). @defaultValue {@link DEFAULT_REDIS_NODE_LEASE_MS}
+   * @throws {TypeError} for a lease that is not a positive integer, or not the first one given.
    */
   shareSubscriptions(leaseMs?: number): SubscriptionStore
 }
@@ -64,7 +67,6 @@ const TAIL_BLOCK_MS = 5000
 const RECENT_EVENTS = 1000
 
 type StreamEntry = [id: string, fields: string[]]
-type ScriptCall = (...args: string[]) => Promise<unknown>
 
 /**
  * Connects to Redis and creates the transport; give it to `createHub({ transport })`.
@@ -261,6 +263,7 @@ export async function createRedisTransport(
   }
 
   let subscriptions: RedisSubscriptionStore | undefined
+  let subscriptionLeaseMs: number | undefined
 
   return {
     // ioredis's own state: `ready` once connected and set up, anything else while (re)connecting.
@@ -301,15 +304,28 @@ export async function createRedisTransport(
 
     history: () => [...recent.values()],
 
-    shareSubscriptions(leaseMs = DEFAULT_REDIS_NODE_LEASE_MS) {
-      subscriptions ??= createRedisSubscriptionStore({
-        client,
-        stream: key,
-        leaseMs,
-        publish,
-        unavailable,
-        logger,
-      })
+    shareSubscriptions(leaseMs) {
+      if (closed) throw new Error('the Redis transport is closed')
+      const lease =
+        positiveIntegerOrNull('leaseMs', leaseMs, DEFAULT_REDIS_NODE_LEASE_MS) ??
+        DEFAULT_REDIS_NODE_LEASE_MS
+      if (subscriptions === undefined) {
+        subscriptions = createRedisSubscriptionStore({
+          client,
+          stream: key,
+          maxLen: resolved.maxLen,
+          leaseMs: lease,
+          publish,
+          entryFields: encodeFields,
+          unavailable,
+          logger,
+        })
+        subscriptionLeaseMs = lease
+      } else if (lease !== subscriptionLeaseMs) {
+        throw new TypeError(
+          `subscriptions are already shared with a lease of ${subscriptionLeaseMs} ms, not ${lease}`,
+        )
+      }
       return subscriptions
     },
 

@@ -6,6 +6,13 @@
  * `i` the publisher's id (absent: the event id is derived from the entry id).
  */
 
+/** A script call, as ioredis defines it: keys, then arguments. */
+export type ScriptCall = (...args: string[]) => Promise<unknown>
+
+// Redis's clock, in ms: the same for every node, so that their own clocks need not agree.
+const NOW = `local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`
+
 /**
  * Appends a batch. KEYS: stream, id index. ARGV: max length ('' none), max age in ms ('' none),
  * the number of events, then per event its field count and fields. Returns the entry ids.
@@ -40,8 +47,8 @@ for e = 1, tonumber(ARGV[3]) do
   if publisherId then redis.call('ZADD', index, string.match(id, '^%d+'), publisherId) end
 end
 if maxAge ~= '' then
-  local now = redis.call('TIME')
-  local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(maxAge)
+  ${NOW}
+  local oldest = now - tonumber(maxAge)
   if oldest > 0 then redis.call('XTRIM', stream, 'MINID', '~', string.format('%.0f', oldest)) end
 end
 if redis.call('EXISTS', index) == 1 then
@@ -81,19 +88,14 @@ end
 return false
 `
 
-// The Mercure subscriptions of every node (see `subscription-store.ts`). KEYS: the node
-// leases (a sorted set: member a node, score when its lease ends, in Redis's own clock, so that
-// nodes' clocks need not agree), the subscriptions (a hash: field "<node> <subscriber>", value
-// the subscriber's subscriptions as JSON), and for the list the stream.
-const NOW = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-`
+// The Mercure subscriptions of every node (see `subscription-store.ts`). KEYS: the leases (a
+// sorted set: member a node, score when its lease runs out), the subscriptions (a hash: field
+// "<node> <subscriber>", value JSON `{ subscriptions, ends }`, `ends` the stream entries, as
+// field lists, that announce their end), and the stream.
 
 /**
- * Renews a node's lease. ARGV: the node, the lease in ms. Returns whether the node was not
- * there (its subscriptions were taken as a dead node's, or Redis lost its data), and how many
- * nodes' leases have run out.
+ * Renews a node's lease. KEYS: leases. ARGV: the node, the lease in ms. Returns whether the node
+ * was not there (it was taken for dead, or Redis lost its data) and how many leases have run out.
  */
 export const RENEW_LEASE_SCRIPT = `${NOW}
 local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
@@ -101,18 +103,13 @@ return { added, redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. now) }
 `
 
 /**
- * Lists the subscriptions of the nodes whose lease runs, with the stream's last entry at that
- * moment. Returns { the JSON values, that entry's id or false, its publisher's id or false }.
+ * Lists every node's subscriptions, with the stream's last entry at that moment. KEYS: the
+ * subscriptions, the stream. Returns { the JSON values, that entry's id or false, its
+ * publisher's id or false }.
  */
-export const LIST_SUBSCRIPTIONS_SCRIPT = `${NOW}
-local alive = {}
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do alive[node] = true end
-local values = {}
-local all = redis.call('HGETALL', KEYS[2])
-for i = 1, #all, 2 do
-  if alive[string.match(all[i], '^[^ ]+')] then values[#values + 1] = all[i + 1] end
-end
-local entry = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
+export const LIST_SUBSCRIPTIONS_SCRIPT = `
+local values = redis.call('HVALS', KEYS[1])
+local entry = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
 local entryId, publisherId = false, false
 if entry then
   entryId = entry[1]
@@ -124,22 +121,35 @@ return { values, entryId, publisherId }
 `
 
 /**
- * Takes out the subscriptions of the nodes whose lease has run out, and the nodes: one caller
- * gets them, so their end is announced once. Returns the JSON values.
+ * Ends the subscriptions of the nodes whose lease has run out (and of any node without a lease):
+ * takes them out and appends the entries that announce their end, in one step, so the end is
+ * announced once and before anything the node may write again. KEYS: leases, subscriptions,
+ * stream. ARGV: the stream's max length ('' none). Returns the number of entries appended.
  */
-export const TAKE_DEAD_SCRIPT = `${NOW}
-local dead = {}
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)) do
-  dead[node] = true
-  redis.call('ZREM', KEYS[1], node)
-end
-local taken = {}
-local all = redis.call('HGETALL', KEYS[2])
-for i = 1, #all, 2 do
-  if dead[string.match(all[i], '^[^ ]+')] then
-    taken[#taken + 1] = all[i + 1]
-    redis.call('HDEL', KEYS[2], all[i])
+export const END_EXPIRED_SCRIPT = `${NOW}
+local leased = {}
+local leases = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 1, #leases, 2 do
+  if tonumber(leases[i + 1]) < now then
+    redis.call('ZREM', KEYS[1], leases[i])
+  else
+    leased[leases[i]] = true
   end
 end
-return taken
+local appended = 0
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if not leased[string.match(all[i], '^[^ ]+')] then
+    redis.call('HDEL', KEYS[2], all[i])
+    for _, fields in ipairs(cjson.decode(all[i + 1]).ends) do
+      if ARGV[1] ~= '' then
+        redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+      else
+        redis.call('XADD', KEYS[3], '*', unpack(fields))
+      end
+      appended = appended + 1
+    end
+  end
+end
+return appended
 `

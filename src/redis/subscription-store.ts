@@ -8,15 +8,21 @@ import type { PublishInput } from '../hub/types.js'
 import type { Logger } from '../logger.js'
 import {
   type ActiveSubscription,
-  endUpdates,
   type SubscriptionStore,
-  subscriptionUpdate,
+  subscriptionUpdates,
 } from '../mercure/subscriptions.js'
-import { LIST_SUBSCRIPTIONS_SCRIPT, RENEW_LEASE_SCRIPT, TAKE_DEAD_SCRIPT } from './scripts.js'
+import {
+  END_EXPIRED_SCRIPT,
+  LIST_SUBSCRIPTIONS_SCRIPT,
+  RENEW_LEASE_SCRIPT,
+  type ScriptCall,
+} from './scripts.js'
 import { eventIdFromStreamId } from './stream-id.js'
 
-type ScriptCall = (...args: string[]) => Promise<unknown>
-type Scripts = Record<'ssehubRenewLease' | 'ssehubListSubscriptions' | 'ssehubTakeDead', ScriptCall>
+type Scripts = Record<
+  'ssehubRenewLease' | 'ssehubListSubscriptions' | 'ssehubEndExpired',
+  ScriptCall
+>
 
 /** What a {@link createRedisSubscriptionStore} works with. */
 export interface RedisSubscriptionStoreOptions {
@@ -24,10 +30,14 @@ export interface RedisSubscriptionStoreOptions {
   readonly client: Redis
   /** The stream key; the store's keys are named after it. */
   readonly stream: string
-  /** How long a node that stops renewing stays listed. */
+  /** The stream's max length, for the entries this store appends itself. */
+  readonly maxLen: number | null
+  /** How long a node that stops renewing keeps its subscriptions. */
   readonly leaseMs: number
-  /** Publishes through the transport: the end of a dead node's subscriptions. */
+  /** Publishes through the transport: this node's announcements. */
   readonly publish: (inputs: PublishInput[]) => Promise<unknown>
+  /** The stream entry's fields of an event, as the transport stores it. */
+  readonly entryFields: (input: PublishInput) => string[]
   /** Turns a Redis failure into the error a reader gets. */
   readonly unavailable: (message: string, cause: unknown) => SseError
   readonly logger: Logger
@@ -35,20 +45,24 @@ export interface RedisSubscriptionStoreOptions {
 
 /** A subscription store on Redis, and the end of its lease. */
 export interface RedisSubscriptionStore extends SubscriptionStore {
-  /** Stops renewing. Its subscriptions stay until the lease runs out, then another node ends them. */
+  /** Stops renewing and gives the lease up. */
   close(): void
 }
 
 /**
- * Keeps this node's subscriptions in a hash every node shares, under a lease the node renews
- * three times per `leaseMs`. A node that dies stops renewing: once its lease has run out, the
- * first node to notice takes its subscriptions out and publishes their end (Mercure wants an
- * update when a subscription ends, whoever ends it). A node that finds itself gone from the
- * leases (it was taken for dead, or Redis lost its data) writes its subscriptions again and
- * announces them as active.
+ * Keeps this node's subscriptions in a hash every node shares, each with the stream entries
+ * that announce its end, under a lease the node renews three times per `leaseMs`.
  *
- * A node that stops gracefully leaves the same way: its streams end after its connection to
- * Redis, and the others announce the end within the lease.
+ * A node that stops gracefully ends its streams first, and with them its subscriptions. One that
+ * dies stops renewing: once its lease has run out, the first node to notice ends its
+ * subscriptions, taking them out and appending their end in one script (Mercure wants an update
+ * whenever a subscription ends, whoever ends it). Until then they stay listed: a reader of the
+ * list and of the subscription events sees them leave exactly once.
+ *
+ * A node that finds itself gone from the leases (taken for dead while it stalled, or Redis lost
+ * its data), or that failed to record a subscription, writes its subscriptions again and
+ * announces them as active. A node cut off from Redis for a lease or more ends nobody when it
+ * is back: the others were most likely cut off too, and renew in a moment.
  */
 export function createRedisSubscriptionStore(
   options: RedisSubscriptionStoreOptions,
@@ -58,54 +72,67 @@ export function createRedisSubscriptionStore(
   const hash = `${stream}:subscriptions`
   const node = randomUUID()
   const field = (subscriber: string) => `${node} ${subscriber}`
+  const record = (subscriptions: readonly ActiveSubscription[]) =>
+    JSON.stringify({
+      subscriptions,
+      ends: subscriptionUpdates(subscriptions, false).map(options.entryFields),
+    })
   client.defineCommand('ssehubRenewLease', { numberOfKeys: 1, lua: RENEW_LEASE_SCRIPT })
   client.defineCommand('ssehubListSubscriptions', {
-    numberOfKeys: 3,
+    numberOfKeys: 2,
     lua: LIST_SUBSCRIPTIONS_SCRIPT,
   })
-  client.defineCommand('ssehubTakeDead', { numberOfKeys: 2, lua: TAKE_DEAD_SCRIPT })
+  client.defineCommand('ssehubEndExpired', { numberOfKeys: 3, lua: END_EXPIRED_SCRIPT })
   const scripts = client as unknown as Scripts
   const mine = new Map<string, readonly ActiveSubscription[]>()
   let closed = false
+  // Something this node holds may be missing on Redis, or something it let go still there:
+  // put it right at the next renewal.
+  let stale = false
+  const unremoved = new Set<string>()
 
-  const warn = (what: string) => (error: unknown) => {
+  const failed = (what: string) => (error: unknown) => {
+    stale = true
     if (!closed) logger.warn(what, { error: String(error) })
   }
 
+  // Writes and announcements leave in the same tick: one connection keeps their order.
   const restore = async () => {
-    const entries = [...mine].flatMap(([subscriber, subs]) => [
-      field(subscriber),
-      JSON.stringify(subs),
-    ])
-    if (entries.length === 0) return
-    await client.hset(hash, ...entries)
-    await options.publish([...mine.values()].flat().map((s) => subscriptionUpdate(s, true)))
+    const held = [...mine]
+    const gone = [...unremoved].map(field)
+    unremoved.clear()
+    const writes: Promise<unknown>[] = []
+    if (gone.length > 0) writes.push(client.hdel(hash, ...gone))
+    if (held.length > 0) {
+      const entries = held.flatMap(([subscriber, subs]) => [field(subscriber), record(subs)])
+      const subscriptions = held.flatMap(([, subs]) => subs)
+      writes.push(client.hset(hash, ...entries))
+      writes.push(options.publish(subscriptionUpdates(subscriptions, true)))
+    }
+    await Promise.all(writes)
   }
 
-  const endTheDead = async () => {
-    const taken = (await scripts.ssehubTakeDead(leases, hash)) as string[]
-    const updates = endUpdates(taken.flatMap((json) => JSON.parse(json) as ActiveSubscription[]))
-    if (updates.length > 0) await options.publish(updates)
-  }
-
-  let renewed = false
+  let renewedAt: number | undefined
   const renew = async () => {
-    const [added, dead] = (await scripts.ssehubRenewLease(leases, node, String(leaseMs))) as [
+    const [added, expired] = (await scripts.ssehubRenewLease(leases, node, String(leaseMs))) as [
       number,
       number,
     ]
-    if (added === 1 && renewed) {
-      logger.warn(
-        'this node was gone from the Redis subscription leases; writing its subscriptions again',
-        { subscriptions: mine.size },
-      )
+    const now = performance.now()
+    const cutOff = renewedAt !== undefined && now - renewedAt > leaseMs
+    const wasGone = added === 1 && renewedAt !== undefined
+    renewedAt = now
+    if (wasGone || stale) {
+      if (wasGone) logger.warn('this node was gone from the Redis subscription leases', {})
+      stale = false
       await restore()
     }
-    renewed = true
-    if (dead > 0) await endTheDead()
+    if (expired > 0 && !cutOff) {
+      await scripts.ssehubEndExpired(leases, hash, stream, String(options.maxLen ?? ''))
+    }
   }
-  const tick = () => void renew().catch(warn('could not renew the subscription lease on Redis'))
-  const timer = setInterval(tick, Math.max(1, Math.floor(leaseMs / 3)))
+  const tick = () => void renew().catch(failed('could not renew the subscription lease on Redis'))
+  const timer = setInterval(tick, Math.ceil(leaseMs / 3))
   timer.unref()
   tick()
 
@@ -113,17 +140,20 @@ export function createRedisSubscriptionStore(
     add(subscriber, subscriptions) {
       mine.set(subscriber, subscriptions)
       client
-        .hset(hash, field(subscriber), JSON.stringify(subscriptions))
-        .catch(warn('could not record a subscription on Redis'))
+        .hset(hash, field(subscriber), record(subscriptions))
+        .catch(failed('could not record a subscription on Redis'))
     },
     remove(subscriber) {
       mine.delete(subscriber)
-      client.hdel(hash, field(subscriber)).catch(warn('could not remove a subscription on Redis'))
+      client.hdel(hash, field(subscriber)).catch((error: unknown) => {
+        unremoved.add(subscriber)
+        failed('could not remove a subscription on Redis')(error)
+      })
     },
     async list() {
       let reply: [string[], string | null, string | null]
       try {
-        reply = (await scripts.ssehubListSubscriptions(leases, hash, stream)) as typeof reply
+        reply = (await scripts.ssehubListSubscriptions(hash, stream)) as typeof reply
       } catch (error) {
         throw options.unavailable(
           'Redis is unavailable: the subscriptions cannot be listed now',
@@ -132,13 +162,17 @@ export function createRedisSubscriptionStore(
       }
       const [values, entryId, publisherId] = reply
       return {
-        subscriptions: values.flatMap((json) => JSON.parse(json) as ActiveSubscription[]),
+        subscriptions: values.flatMap(
+          (json) => (JSON.parse(json) as { subscriptions: ActiveSubscription[] }).subscriptions,
+        ),
         lastEventId: publisherId ?? (entryId === null ? undefined : eventIdFromStreamId(entryId)),
       }
     },
     close() {
+      if (closed) return
       closed = true
       clearInterval(timer)
+      client.zrem(leases, node).catch(() => {})
     },
   }
 }

@@ -81,3 +81,43 @@ export async function mercurePublish(
     contentType: response.headers.get('content-type'),
   }
 }
+
+/** Where the subscriptions API and the subscription events are. */
+export const SUBSCRIPTIONS = '/.well-known/mercure/subscriptions'
+/** A selector of every subscription event, and the API's URLs. */
+export const SUBSCRIPTION_EVENTS = `${SUBSCRIPTIONS}{/topic}{/subscriber}`
+
+/** A subscription as the API and the subscription events give it. */
+export interface SubscriptionDoc {
+  readonly topic: string
+  readonly subscriber: string
+  readonly active: boolean
+}
+
+/**
+ * The subscriptions API's collection on `base`, read with a token that may, over a fresh
+ * connection each time (so that in a cluster any process may answer).
+ */
+export async function listSubscriptions(
+  base: string,
+): Promise<{ lastEventID: string; subscriptions: SubscriptionDoc[] }> {
+  const reader = await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })
+  const response = await fetch(`${base}${SUBSCRIPTIONS}`, {
+    headers: { authorization: `Bearer ${reader}`, connection: 'close' },
+  })
+  if (response.status !== 200) throw new Error(`${response.status}: ${await response.text()}`)
+  return (await response.json()) as { lastEventID: string; subscriptions: SubscriptionDoc[] }
+}
+
+/**
+ * The subscription updates in an event stream's text about topics `keep` accepts: a reader of
+ * the subscription events has its own subscription announced as well.
+ */
+export function subscriptionUpdatesIn(
+  text: string,
+  keep: (topic: string) => boolean,
+): SubscriptionDoc[] {
+  return [...text.matchAll(/^data: (.*)$/gm)]
+    .map((m) => JSON.parse(m[1] as string) as SubscriptionDoc)
+    .filter((update) => keep(update.topic))
+}

@@ -43,7 +43,11 @@ describe('ssehub serve with Redis', () => {
       /--redis-stream-max-len must be an integer/,
     ],
     [['--redis-node-lease', '5'], /--redis-node-lease needs --redis \(or REDIS_URL\)/],
-    [['--redis', 'redis://127.0.0.1', '--redis-node-lease', '0'], /--redis-node-lease must be/],
+    [
+      ['--redis', 'redis://127.0.0.1', '--subscriptions', '--redis-node-lease', '2'],
+      /--redis-node-lease must be/,
+    ],
+    [['--redis', 'redis://127.0.0.1', '--redis-node-lease', '5'], /needs --subscriptions/],
   ])('refuses %o with a message and exit code 2', async (args, message) => {
     const result = await run(['serve', '--port', '0', ...args])
     expect(result.code).toBe(2)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { recordEventSource } from '../helpers/event-source.js'
-import { mercureUrl, mintToken, SECRET } from '../helpers/mercure.js'
+import { mercureUrl, mintToken, SECRET, SUBSCRIPTIONS } from '../helpers/mercure.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openRawStream } from '../helpers/sse-reader.js'
 
@@ -12,7 +12,6 @@ afterEach(async () => {
   server = undefined
 })
 
-const SUBSCRIPTIONS = '/.well-known/mercure/subscriptions'
 const enc = (s: string) => encodeURIComponent(s)
 
 async function getJson(url: string, token?: string) {

@@ -4,7 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawnNodes } from '../helpers/cluster.js'
-import { mercureUrl, mintToken, SECRET } from '../helpers/mercure.js'
+import {
+  listSubscriptions,
+  mercureUrl,
+  mintToken,
+  SECRET,
+  SUBSCRIPTION_EVENTS,
+  subscriptionUpdatesIn,
+} from '../helpers/mercure.js'
 import { startRedis, type TestRedis } from '../helpers/redis.js'
 import type { ServerProcess } from '../helpers/server.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
@@ -19,20 +26,7 @@ afterEach(async () => {
   redis = undefined
 })
 
-const SUBSCRIPTIONS = '/.well-known/mercure/subscriptions'
-const SUBSCRIPTION_EVENTS = `${SUBSCRIPTIONS}{/topic}{/subscriber}`
-const MERCURE = ['--jwt-key', SECRET, '--subscriptions', '--redis-node-lease', '1']
-
-type Listed = { lastEventID: string; subscriptions: Array<{ topic: string; active: boolean }> }
-
-async function listSubscriptions(url: string): Promise<Listed> {
-  const reader = await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })
-  const response = await fetch(`${url}${SUBSCRIPTIONS}`, {
-    headers: { authorization: `Bearer ${reader}` },
-  })
-  expect(response.status).toBe(200)
-  return (await response.json()) as Listed
-}
+const MERCURE = ['--jwt-key', SECRET, '--subscriptions', '--redis-node-lease', '3']
 
 const listedTopics = async (url: string) =>
   (await listSubscriptions(url)).subscriptions.map((s) => s.topic).sort()
@@ -45,11 +39,8 @@ async function subscribe(url: string, topic: string): Promise<RawStream> {
   return stream
 }
 
-/** The subscription updates in `text` about the test's subscribers (not the reader's own). */
 const updates = (text: string) =>
-  [...text.matchAll(/^data: (.*)$/gm)]
-    .map((m) => JSON.parse(m[1] as string) as Listed['subscriptions'][0])
-    .filter((u) => u.topic.startsWith('https://example.com/'))
+  subscriptionUpdatesIn(text, (topic) => topic.startsWith('https://example.com/'))
 
 describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
   it("lists every node's subscriptions on every node", async () => {
@@ -90,6 +81,34 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
     ])
   })
 
+  it('ends the subscriptions of a node that stalled past its lease, then takes them back when it wakes', async () => {
+    redis = await startRedis()
+    nodes = await spawnNodes(2, redis.url, MERCURE)
+    const [survivor, sleeper] = nodes as [ServerProcess, ServerProcess]
+    await subscribe(sleeper.url, 'https://example.com/sleeper')
+    await expect.poll(() => listedTopics(survivor.url)).toEqual(['https://example.com/sleeper'])
+    const before = await listSubscriptions(survivor.url)
+    sleeper.child.kill('SIGSTOP')
+    try {
+      await expect.poll(() => listedTopics(survivor.url), { timeout: 10_000 }).toEqual([])
+    } finally {
+      sleeper.child.kill('SIGCONT')
+    }
+    await expect
+      .poll(() => listedTopics(survivor.url), { timeout: 10_000 })
+      .toEqual(['https://example.com/sleeper'])
+    // Its end, announced by the survivor, comes before its new start: the last word is "active".
+    const changes = await openRawStream(mercureUrl(survivor.url, [SUBSCRIPTION_EVENTS]), {
+      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
+      'last-event-id': before.lastEventID,
+    })
+    streams.push(changes)
+    await changes.waitFor(
+      /"active":false[\s\S]*"topic":"https:\/\/example.com\/sleeper".*"active":true/,
+    )
+    expect(updates(changes.text()).map((u) => u.active)).toEqual([false, true])
+  })
+
   it('writes its subscriptions again when Redis lost its data, and announces them', async () => {
     redis = await startRedis()
     nodes = await spawnNodes(1, redis.url, MERCURE)
@@ -108,7 +127,7 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
       'last-event-id': 'earliest',
     })
     streams.push(changes)
-    await changes.waitFor(/"active":true/)
+    await changes.waitFor(/"topic":"https:\/\/example.com\/x".*"active":true/)
     expect(updates(changes.text())).toMatchObject([
       { topic: 'https://example.com/x', active: true },
     ])
