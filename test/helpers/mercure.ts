@@ -121,3 +121,18 @@ export function subscriptionUpdatesIn(
     .map((m) => JSON.parse(m[1] as string) as SubscriptionDoc)
     .filter((update) => keep(update.topic))
 }
+
+/**
+ * The URL and headers that read the subscription events on `base` from after `lastEventId`
+ * (`earliest`: every one kept), with a token that may.
+ */
+export async function subscriptionEventsRequest(
+  base: string,
+  lastEventId: string,
+): Promise<[url: string, headers: Record<string, string>]> {
+  const token = await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })
+  return [
+    mercureUrl(base, [SUBSCRIPTION_EVENTS]),
+    { authorization: `Bearer ${token}`, 'last-event-id': lastEventId },
+  ]
+}

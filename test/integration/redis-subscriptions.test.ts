@@ -9,7 +9,7 @@ import {
   mercureUrl,
   mintToken,
   SECRET,
-  SUBSCRIPTION_EVENTS,
+  subscriptionEventsRequest,
   subscriptionUpdatesIn,
 } from '../helpers/mercure.js'
 import { startRedis, type TestRedis } from '../helpers/redis.js'
@@ -70,10 +70,9 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
       .poll(() => listedTopics(survivor.url), { timeout: 10_000 })
       .toEqual(['https://example.com/kept'])
     // What changed since the list read before: the lost subscription's end, once.
-    const changes = await openRawStream(mercureUrl(survivor.url, [SUBSCRIPTION_EVENTS]), {
-      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
-      'last-event-id': before.lastEventID,
-    })
+    const changes = await openRawStream(
+      ...(await subscriptionEventsRequest(survivor.url, before.lastEventID)),
+    )
     streams.push(changes)
     await changes.waitFor(/"active":false/)
     expect(updates(changes.text())).toMatchObject([
@@ -98,10 +97,9 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
       .poll(() => listedTopics(survivor.url), { timeout: 10_000 })
       .toEqual(['https://example.com/sleeper'])
     // Its end, announced by the survivor, comes before its new start: the last word is "active".
-    const changes = await openRawStream(mercureUrl(survivor.url, [SUBSCRIPTION_EVENTS]), {
-      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
-      'last-event-id': before.lastEventID,
-    })
+    const changes = await openRawStream(
+      ...(await subscriptionEventsRequest(survivor.url, before.lastEventID)),
+    )
     streams.push(changes)
     await changes.waitFor(
       /"active":false[\s\S]*"topic":"https:\/\/example.com\/sleeper".*"active":true/,
@@ -122,10 +120,7 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
       .toEqual(['https://example.com/x'])
     const listed = await listSubscriptions(node.url)
     // The stream is new: its only events are the announcements made since.
-    const changes = await openRawStream(mercureUrl(node.url, [SUBSCRIPTION_EVENTS]), {
-      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
-      'last-event-id': 'earliest',
-    })
+    const changes = await openRawStream(...(await subscriptionEventsRequest(node.url, 'earliest')))
     streams.push(changes)
     await changes.waitFor(/"topic":"https:\/\/example.com\/x".*"active":true/)
     expect(updates(changes.text())).toMatchObject([

@@ -5,7 +5,7 @@ import {
   mercureUrl,
   mintToken,
   SECRET,
-  SUBSCRIPTION_EVENTS,
+  subscriptionEventsRequest,
   subscriptionUpdatesIn,
 } from '../helpers/mercure.js'
 import { type ServerProcess, spawnServer } from '../helpers/server.js'
@@ -180,10 +180,7 @@ describe('ssehub serve --workers', () => {
       )
       .toEqual(survivors)
     // What changed since the list read before: exactly the lost subscriptions' end.
-    const changes = await open(mercureUrl(hub.url, [SUBSCRIPTION_EVENTS]), {
-      authorization: `Bearer ${await mintToken({ subscribe: [SUBSCRIPTION_EVENTS] })}`,
-      'last-event-id': before.lastEventID,
-    })
+    const changes = await open(...(await subscriptionEventsRequest(hub.url, before.lastEventID)))
     await changes.waitFor(new RegExp(`("active":false.*\n\n[\\s\\S]*){${lost}}`))
     const updates = subscriptionUpdatesIn(changes.text(), (topic) => topics.includes(topic))
     expect(updates.every((u) => u.active === false)).toBe(true)
