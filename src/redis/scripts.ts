@@ -141,7 +141,10 @@ local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all, 2 do
   if not leased[string.match(all[i], '^[^ ]+')] then
     redis.call('HDEL', KEYS[2], all[i])
-    for _, fields in ipairs(cjson.decode(all[i + 1]).ends) do
+    -- A value ssehub did not write is dropped, not left to fail every later call.
+    local ok, record = pcall(cjson.decode, all[i + 1])
+    local ends = ok and type(record) == 'table' and record.ends or {}
+    for _, fields in ipairs(ends) do
       if ARGV[1] ~= '' then
         redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
       else

@@ -162,9 +162,7 @@ export function createRedisSubscriptionStore(
       }
       const [values, entryId, publisherId] = reply
       return {
-        subscriptions: values.flatMap(
-          (json) => (JSON.parse(json) as { subscriptions: ActiveSubscription[] }).subscriptions,
-        ),
+        subscriptions: values.flatMap(subscriptionsIn),
         lastEventId: publisherId ?? (entryId === null ? undefined : eventIdFromStreamId(entryId)),
       }
     },
@@ -174,5 +172,15 @@ export function createRedisSubscriptionStore(
       clearInterval(timer)
       client.zrem(leases, node).catch(() => {})
     },
+  }
+}
+
+// A value ssehub did not write lists nothing rather than failing the whole list.
+function subscriptionsIn(json: string): ActiveSubscription[] {
+  try {
+    const record = JSON.parse(json) as { subscriptions?: unknown }
+    return Array.isArray(record.subscriptions) ? record.subscriptions : []
+  } catch {
+    return []
   }
 }

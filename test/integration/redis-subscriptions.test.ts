@@ -2,6 +2,7 @@
  * The Mercure subscriptions API on a cluster of nodes on one Redis: every node lists every
  * node's subscriptions, and the end of a dead node's subscriptions is published by another.
  */
+import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawnNodes } from '../helpers/cluster.js'
 import {
@@ -63,6 +64,10 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
     await expect
       .poll(() => listedTopics(survivor.url))
       .toEqual(['https://example.com/kept', 'https://example.com/lost'])
+    // Values ssehub did not write, one of a node without a lease: listed as nothing, and no
+    // obstacle to ending the dead node's subscriptions.
+    const foreign = new Redis(redis.url)
+    await foreign.hset('ssehub:events:subscriptions', 'ghost x', 'not JSON', 'ghost y', 'null')
     const before = await listSubscriptions(survivor.url)
     victim.child.kill('SIGKILL')
     await victim.exited
@@ -78,6 +83,12 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
     expect(updates(changes.text())).toMatchObject([
       { topic: 'https://example.com/lost', active: false },
     ])
+    // Swept with the dead node's: what is left is the survivor's (two streams: one of them reads
+    // these updates).
+    const left = await foreign.hkeys('ssehub:events:subscriptions')
+    expect(new Set(left.map((key) => key.split(' ')[0])).size).toBe(1)
+    expect(left.filter((key) => key.startsWith('ghost'))).toEqual([])
+    foreign.disconnect()
   })
 
   it('ends the subscriptions of a node that stalled past its lease, then takes them back when it wakes', async () => {
