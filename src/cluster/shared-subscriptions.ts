@@ -53,8 +53,8 @@ export class PrimarySubscriptions<Owner> {
   }
 
   /**
-   * Takes out the subscriptions of `owner`, a worker that has exited: nobody else will say
-   * that they ended.
+   * Takes out the subscriptions of `owner`, a worker whose channel has closed (it exited):
+   * nobody else will say that they ended.
    */
   takeAll(owner: Owner): ActiveSubscription[] {
     const mine = this.#byOwner.get(owner)
