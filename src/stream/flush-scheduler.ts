@@ -35,6 +35,13 @@ export interface FlushSchedulerOptions {
    * @defaultValue {@link DEFAULT_SLICE_MS}
    */
   sliceMs?: number | undefined
+  /**
+   * How long a turn after a quiet spell may write at once before the rest of it queues: longer
+   * than a slice, so that a steady feed's fan-out to a thousand streams or so (10-15 ms here)
+   * leaves in one go, without a pause for the loop half-way; its publish is answered after it.
+   * @defaultValue three slices ({@link DEFAULT_WRITE_THROUGH_MS} with the default slice)
+   */
+  writeThroughMs?: number | undefined
 }
 
 /** Default for {@link FlushSchedulerOptions.quietMs}. */
@@ -42,6 +49,9 @@ export const DEFAULT_QUIET_MS = 1
 
 /** Default for {@link FlushSchedulerOptions.sliceMs}. */
 export const DEFAULT_SLICE_MS = 5
+
+/** Default for {@link FlushSchedulerOptions.writeThroughMs}, with the default slice. */
+export const DEFAULT_WRITE_THROUGH_MS = 3 * DEFAULT_SLICE_MS
 
 // Streams written between two looks at the clock: reading it costs more than a write's own
 // bookkeeping, and 64 writes take well under a millisecond.
@@ -63,11 +73,13 @@ const deferToCheckPhase: Defer = (run) => {
  * everything queues.
  *
  * A fan-out to many streams is a write each (about 10-15 µs here): 10,000 streams hold the
- * event loop for over 100 ms. So a turn writes for `sliceMs`: past it, writing at once stops
- * for the turn, and a flush pass that is not done goes on in the next turn. In between, the
- * loop reads what has arrived: an event published meanwhile joins the queues of the streams the
- * pass has not reached yet and leaves with them, instead of waiting for a whole pass; the
- * publish is answered in milliseconds; new streams connect. When the work in between took
+ * event loop for over 100 ms. So a turn writes for `sliceMs` (after a quiet spell, at once for
+ * `writeThroughMs`, three slices: one steady event's fan-out to a thousand streams then goes
+ * without a pause): past it, writing at once stops for the turn, and a flush pass that is not
+ * done goes on in the next turn. In between, the loop reads what has arrived: an event
+ * published meanwhile joins the queues of the streams the pass has not reached yet and leaves
+ * with them, instead of waiting for a whole pass; the publish is answered in milliseconds; new
+ * streams connect. When the work in between took
  * longer than a slice (a flood of publishes), the next slice takes as long: delivery keeps at
  * least half the loop, and the publishers' answers slow down instead.
  *
@@ -97,12 +109,14 @@ export class FlushScheduler {
   readonly #now: () => number
   readonly #quietMs: number
   readonly #sliceMs: number
+  readonly #writeThroughMs: number
 
   constructor(options: FlushSchedulerOptions = {}) {
     this.#defer = options.defer ?? deferToCheckPhase
     this.#now = options.now ?? (() => performance.now())
     this.#quietMs = options.quietMs ?? DEFAULT_QUIET_MS
     this.#sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS
+    this.#writeThroughMs = options.writeThroughMs ?? 3 * this.#sliceMs
   }
 
   /** Which turn this is: the count of turns ended (flushes). */
@@ -117,7 +131,7 @@ export class FlushScheduler {
 
   /**
    * Whether a stream's first write of this turn should go now rather than queue: the same
-   * answer for every stream of a turn, until the turn has written for `sliceMs`. The rest of a
+   * answer for every stream of a turn, until the turn has written for `writeThroughMs`. The rest of a
    * stream's turn queues behind that write (several events read in one turn, a batch from
    * Redis, still leave in one more write, not one each).
    */
@@ -135,7 +149,7 @@ export class FlushScheduler {
     } else if (
       this.#writeThrough &&
       ++this.#grants % CLOCK_EVERY === 0 &&
-      this.#now() - (this.#wroteThroughSince as number) >= this.#sliceMs
+      this.#now() - (this.#wroteThroughSince as number) >= this.#writeThroughMs
     ) {
       this.#writeThrough = false
     }

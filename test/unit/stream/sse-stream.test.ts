@@ -220,6 +220,7 @@ describe('stream', () => {
 function clockedScheduler(
   quietMs: number,
   sliceMs?: number,
+  writeThroughMs?: number,
 ): {
   time: number
   scheduler: FlushScheduler
@@ -235,6 +236,7 @@ function clockedScheduler(
       now: (): number => state.time,
       quietMs,
       sliceMs,
+      writeThroughMs,
     }),
     endTurn() {
       const run = pending
@@ -304,11 +306,12 @@ function drain(clock: { scheduler: FlushScheduler; endTurn(): void }): number {
 
 describe('flush scheduler, slices', () => {
   /**
-   * `count` streams on a scheduler with `sliceMs` slices and a clock that each write to a sink moves
-   * by 0.1 ms (a write costs time, nothing else does).
+   * `count` streams on a scheduler with `sliceMs` slices (writing at once for three after a
+   * quiet spell, by default) and a clock that each write to a sink moves by 0.1 ms (a write
+   * costs time, nothing else does).
    */
-  function slowStreams(count: number, sliceMs = 5) {
-    const clock = clockedScheduler(1, sliceMs)
+  function slowStreams(count: number, sliceMs = 5, writeThroughMs?: number) {
+    const clock = clockedScheduler(1, sliceMs, writeThroughMs)
     const sinks = Array.from({ length: count }, () => {
       const sink = memorySink()
       const write = sink.write.bind(sink)
@@ -329,14 +332,29 @@ describe('flush scheduler, slices', () => {
     return { clock, sinks, streams, reached, queueAfterBusyTurn }
   }
 
-  it('writes at once for one slice of a quiet turn, and queues the rest of it', () => {
+  it('writes at once for three slices of a quiet turn, and queues the rest of it', () => {
     const { clock, sinks, streams, reached } = slowStreams(300)
     for (const stream of streams) stream.writeBytes(bytes('a'))
-    // 5 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
-    expect(reached()).toBeGreaterThanOrEqual(50)
-    expect(reached()).toBeLessThan(130)
+    // 15 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
+    expect(reached()).toBeGreaterThanOrEqual(150)
+    expect(reached()).toBeLessThan(230)
     drain(clock)
     expect(sinks.map((sink) => sink.chunks)).toEqual(sinks.map(() => ['a']))
+  })
+
+  it('writes a steady event to a thousand streams or so in one go, with no pause for the loop', () => {
+    // 120 streams: 12 ms of writes, more than a slice, less than three.
+    const { clock, streams, reached } = slowStreams(120)
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    expect(reached()).toBe(120)
+    expect(clock.scheduler.pending).toBe(0)
+  })
+
+  it('writes at once for as long as told', () => {
+    const { streams, reached } = slowStreams(300, 5, 5)
+    for (const stream of streams) stream.writeBytes(bytes('a'))
+    expect(reached()).toBeGreaterThanOrEqual(50)
+    expect(reached()).toBeLessThan(130)
   })
 
   it('flushes a long pass over several turns, a slice each', () => {
