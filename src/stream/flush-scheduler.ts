@@ -50,8 +50,11 @@ export const DEFAULT_QUIET_MS = 1
 /** Default for {@link FlushSchedulerOptions.sliceMs}. */
 export const DEFAULT_SLICE_MS = 5
 
+// Slices a quiet turn may write at once, unless told otherwise.
+const WRITE_THROUGH_SLICES = 3
+
 /** Default for {@link FlushSchedulerOptions.writeThroughMs}, with the default slice. */
-export const DEFAULT_WRITE_THROUGH_MS = 3 * DEFAULT_SLICE_MS
+export const DEFAULT_WRITE_THROUGH_MS = WRITE_THROUGH_SLICES * DEFAULT_SLICE_MS
 
 // Streams written between two looks at the clock: reading it costs more than a write's own
 // bookkeeping, and 64 writes take well under a millisecond.
@@ -116,7 +119,7 @@ export class FlushScheduler {
     this.#now = options.now ?? (() => performance.now())
     this.#quietMs = options.quietMs ?? DEFAULT_QUIET_MS
     this.#sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS
-    this.#writeThroughMs = options.writeThroughMs ?? 3 * this.#sliceMs
+    this.#writeThroughMs = options.writeThroughMs ?? WRITE_THROUGH_SLICES * this.#sliceMs
   }
 
   /** Which turn this is: the count of turns ended (flushes). */
