@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
+import { median } from '../lib/stats.js'
 import { broadcast } from '../scenarios/broadcast.js'
 import { comparedServers } from '../servers.js'
 
@@ -57,7 +58,6 @@ for (let round = 0; round < Number(values.rounds); round++) {
   }
 }
 
-const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]
 console.log(
   `\n${subscribers} streams, ${rate}/s x ${seconds} s then ${burstEvents} events as fast as taken; medians of ${values.rounds} rounds\n`,
 )

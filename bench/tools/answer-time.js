@@ -9,6 +9,7 @@ import { buildLoadClient } from '../lib/load-client.js'
 import { sleep } from '../lib/processes.js'
 import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
 import { measurePhase, openSession } from '../lib/session.js'
+import { median } from '../lib/stats.js'
 import { comparedServers } from '../servers.js'
 
 const { values } = parseArgs({
@@ -34,13 +35,13 @@ async function answerTimes(publisher, pauseMs) {
     await publisher.publish('bench')
     times.push(performance.now() - started)
   }
-  return times.sort((a, b) => a - b)
+  return times
 }
 
 const binary = buildLoadClient()
 await warmUpPublisher()
 const summary = (times) =>
-  `median ${times[Math.floor(times.length / 2)].toFixed(1)}, worst ${times.at(-1).toFixed(1)}`
+  `median ${median(times).toFixed(1)}, worst ${Math.max(...times).toFixed(1)}`
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, server] of contenders) {
     const session = await openSession({ binary, name, server, topics: ['bench'], subscribers })

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
+import { median, quantile } from '../lib/stats.js'
 import { broadcast } from '../scenarios/broadcast.js'
 import { comparedServers } from '../servers.js'
 
@@ -33,9 +34,6 @@ const contenders = new Map(comparedServers(values.builds, values.servers))
 const binary = buildLoadClient()
 const dir = mkdtempSync(join(tmpdir(), 'ssehub-shape-'))
 await warmUpPublisher()
-
-const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]
-const quantile = (xs, q) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length * q)]
 
 /** Per event of the dump (deliveries grouped by send time): first, last, span, longest gap. */
 function shape(file) {
