@@ -33,7 +33,10 @@ describe('the demo page at /', () => {
     await page.locator('input[name="data"]').fill('hello from chromium')
     await page.getByRole('button', { name: 'Publish' }).click()
     await expect.poll(() => logText(page), { timeout: 10_000 }).toContain('hello from chromium')
-    expect(await page.locator('#publish-result').textContent()).toMatch(/^published, id urn:uuid:/)
+    // The event may come down the stream before the publish's answer reaches the page.
+    await expect
+      .poll(() => page.locator('#publish-result').textContent(), { timeout: 10_000 })
+      .toMatch(/^published, id urn:uuid:/)
 
     await page.locator('input[name="event"]').fill('chat')
     await page.locator('input[name="data"]').fill('a typed event')
