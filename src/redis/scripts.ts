@@ -120,6 +120,29 @@ end
 return { values, entryId, publisherId }
 `
 
+// Takes one hash field out and appends the stream entries its value holds (see above); a value
+// ssehub did not write is dropped, not left to fail every later call. ARGV[1]: the stream's max
+// length ('' none). Returns the number of entries appended.
+const END_FIELD = `
+local function endField(field, value)
+  redis.call('HDEL', KEYS[2], field)
+  local ok, record = pcall(cjson.decode, value)
+  local ends = ok and type(record) == 'table' and record.ends
+  if type(ends) ~= 'table' then return 0 end
+  local appended = 0
+  for _, fields in ipairs(ends) do
+    if type(fields) == 'table' and #fields > 0 then
+      if ARGV[1] ~= '' then
+        redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+      else
+        redis.call('XADD', KEYS[3], '*', unpack(fields))
+      end
+      appended = appended + 1
+    end
+  end
+  return appended
+end`
+
 /**
  * Ends the subscriptions of the nodes whose lease has run out (and of any node without a lease):
  * takes them out and appends the entries that announce their end, in one step, so the end is
@@ -127,6 +150,7 @@ return { values, entryId, publisherId }
  * stream. ARGV: the stream's max length ('' none). Returns the number of entries appended.
  */
 export const END_EXPIRED_SCRIPT = `${NOW}
+${END_FIELD}
 local leased = {}
 local leases = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 for i = 1, #leases, 2 do
@@ -140,18 +164,26 @@ local appended = 0
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all, 2 do
   if not leased[string.match(all[i], '^[^ ]+')] then
-    redis.call('HDEL', KEYS[2], all[i])
-    -- A value ssehub did not write is dropped, not left to fail every later call.
-    local ok, record = pcall(cjson.decode, all[i + 1])
-    local ends = ok and type(record) == 'table' and record.ends or {}
-    for _, fields in ipairs(ends) do
-      if ARGV[1] ~= '' then
-        redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
-      else
-        redis.call('XADD', KEYS[3], '*', unpack(fields))
-      end
-      appended = appended + 1
-    end
+    appended = appended + endField(all[i], all[i + 1])
+  end
+end
+return appended
+`
+
+/**
+ * Gives a node's lease up and ends what it still holds, in one step: a node closing with
+ * subscriptions open (its hub closed under its streams) leaves none behind without a lease.
+ * KEYS: leases, subscriptions, stream. ARGV: the stream's max length ('' none), the node.
+ * Returns the number of entries appended.
+ */
+export const END_NODE_SCRIPT = `${END_FIELD}
+redis.call('ZREM', KEYS[1], ARGV[2])
+local prefix = ARGV[2] .. ' '
+local appended = 0
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, #prefix) == prefix then
+    appended = appended + endField(all[i], all[i + 1])
   end
 end
 return appended

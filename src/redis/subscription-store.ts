@@ -13,6 +13,7 @@ import {
 } from '../mercure/subscriptions.js'
 import {
   END_EXPIRED_SCRIPT,
+  END_NODE_SCRIPT,
   LIST_SUBSCRIPTIONS_SCRIPT,
   RENEW_LEASE_SCRIPT,
   type ScriptCall,
@@ -20,7 +21,7 @@ import {
 import { eventIdFromStreamId } from './stream-id.js'
 
 type Scripts = Record<
-  'ssehubRenewLease' | 'ssehubListSubscriptions' | 'ssehubEndExpired',
+  'ssehubRenewLease' | 'ssehubListSubscriptions' | 'ssehubEndExpired' | 'ssehubEndNode',
   ScriptCall
 >
 
@@ -45,7 +46,10 @@ export interface RedisSubscriptionStoreOptions {
 
 /** A subscription store on Redis, and the end of its lease. */
 export interface RedisSubscriptionStore extends SubscriptionStore {
-  /** Stops renewing and gives the lease up. */
+  /**
+   * Stops renewing and gives the lease up, ending the subscriptions this node still holds (the
+   * end goes out before the connection's `QUIT`).
+   */
   close(): void
 }
 
@@ -53,8 +57,9 @@ export interface RedisSubscriptionStore extends SubscriptionStore {
  * Keeps this node's subscriptions in a hash every node shares, each with the stream entries
  * that announce its end, under a lease the node renews three times per `leaseMs`.
  *
- * A node that stops gracefully ends its streams first, and with them its subscriptions. One that
- * dies stops renewing: once its lease has run out, the first node to notice ends its
+ * A node that stops gracefully ends its streams first, and with them its subscriptions; what it
+ * still holds when it closes (its hub closed under open streams) it ends as it gives its lease
+ * up. One that dies stops renewing: once its lease has run out, the first node to notice ends its
  * subscriptions, taking them out and appending their end in one script (Mercure wants an update
  * whenever a subscription ends, whoever ends it). Until then they stay listed: a reader of the
  * list and of the subscription events sees them leave exactly once.
@@ -83,6 +88,7 @@ export function createRedisSubscriptionStore(
     lua: LIST_SUBSCRIPTIONS_SCRIPT,
   })
   client.defineCommand('ssehubEndExpired', { numberOfKeys: 3, lua: END_EXPIRED_SCRIPT })
+  client.defineCommand('ssehubEndNode', { numberOfKeys: 3, lua: END_NODE_SCRIPT })
   const scripts = client as unknown as Scripts
   const mine = new Map<string, readonly ActiveSubscription[]>()
   let closed = false
@@ -170,7 +176,8 @@ export function createRedisSubscriptionStore(
       if (closed) return
       closed = true
       clearInterval(timer)
-      client.zrem(leases, node).catch(() => {})
+      const maxLen = String(options.maxLen ?? '')
+      scripts.ssehubEndNode(leases, hash, stream, maxLen, node).catch(() => {})
     },
   }
 }

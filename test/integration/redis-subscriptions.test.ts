@@ -4,6 +4,9 @@
  */
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createHub } from '../../src/hub/hub.js'
+import type { ActiveSubscription } from '../../src/mercure/subscriptions.js'
+import { createRedisTransport } from '../../src/redis/redis-transport.js'
 import { spawnNodes } from '../helpers/cluster.js'
 import {
   listSubscriptions,
@@ -138,5 +141,39 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
       { topic: 'https://example.com/x', active: true },
     ])
     expect(listed.lastEventID).not.toBe('earliest')
+  })
+
+  it('ends what a node still holds when its transport closes under open subscriptions', async () => {
+    redis = await startRedis()
+    // In-process, as a library user runs it: a hub closed with its streams still open.
+    const [closing, staying] = await Promise.all([
+      createRedisTransport({ url: redis.url }),
+      createRedisTransport({ url: redis.url }),
+    ])
+    const observer = createHub({ transport: staying })
+    try {
+      const store = closing.shareSubscriptions(3000)
+      const subscription: ActiveSubscription = {
+        id: '/.well-known/mercure/subscriptions/https%3A%2F%2Fexample.com%2Fopen/s1',
+        topic: 'https://example.com/open',
+        subscriber: 's1',
+        payload: null,
+      }
+      const seen: unknown[] = []
+      await observer.subscribe({
+        topics: [subscription.id],
+        canReceivePrivate: () => true,
+        deliver: (event) => seen.push(JSON.parse(event.data)),
+      })
+      store.add('s1', [subscription])
+      const others = staying.shareSubscriptions(3000)
+      await expect.poll(async () => (await others.list()).subscriptions).toEqual([subscription])
+      closing.close()
+      await expect.poll(() => seen).toMatchObject([{ id: subscription.id, active: false }])
+      expect((await others.list()).subscriptions).toEqual([])
+    } finally {
+      observer.close()
+      closing.close()
+    }
   })
 })
