@@ -5,6 +5,8 @@
 //   node bench/tools/alternate.js --builds before=dist-before,after=dist --servers nchan
 //   node bench/tools/alternate.js --builds after=dist --servers nchan,raw-node --subscribers 10000 --rounds 3
 //   node bench/tools/alternate.js --builds before=dist-before,after=dist --workers 2
+// With peers, the fixed-rate p99 of each other server is also given round by round as a ratio to
+// the first peer's (`--servers nchan,raw-node`: to Nchan's).
 // Per round: the broadcast scenario of `npm run bench` (its warm-up, 30,000 deliveries/s for
 // --seconds, then a burst of 600,000 deliveries).
 import { parseArgs } from 'node:util'
@@ -71,5 +73,23 @@ for (const [name, rows] of rounds) {
   console.log(
     `| ${name} | ${m('fixedUs')} (${m('fixedUserUs')}) | ${m('p50', 1)} / ${m('p99', 1)} | ${m('burstUs')} | ${m('burstPerSecond', 0)} | ${lost} |`,
   )
+}
+
+// The fixed-rate p99 moves 10-20 % between minutes, build or peer alike: a median hides whether
+// one is under another round after round. Rounds pair up (each ran all in turn, minutes apart).
+const [reference] = values.servers.split(',').filter(Boolean)
+if (reference !== undefined && rounds.has(reference)) {
+  const theirs = rounds.get(reference)
+  console.log(`\nFixed p99 as a ratio to ${reference}'s in the same round\n`)
+  console.log('| server | per round | median | rounds at or under |')
+  console.log('| --- | --- | --: | --: |')
+  for (const [name, rows] of rounds) {
+    if (name === reference) continue
+    const ratios = rows.map((r, i) => r.p99 / theirs[i].p99)
+    const under = ratios.filter((r) => r <= 1).length
+    console.log(
+      `| ${name} | ${ratios.map((r) => r.toFixed(2)).join(' ')} | ${median(ratios).toFixed(2)} | ${under} of ${ratios.length} |`,
+    )
+  }
 }
 process.exit(0)
