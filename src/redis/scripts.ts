@@ -120,9 +120,9 @@ end
 return { values, entryId, publisherId }
 `
 
-// Takes one hash field out and appends the stream entries its value holds (see above); a value
-// ssehub did not write is dropped, not left to fail every later call. ARGV[1]: the stream's max
-// length ('' none). Returns the number of entries appended.
+// Takes one hash field out and appends the stream entries its value holds (see above). A value
+// ssehub did not write, or an entry Redis refuses, is dropped, not left to fail every later
+// call. ARGV[1]: the stream's max length ('' none). Returns the number of entries appended.
 const END_FIELD = `
 local function endField(field, value)
   redis.call('HDEL', KEYS[2], field)
@@ -132,12 +132,13 @@ local function endField(field, value)
   local appended = 0
   for _, fields in ipairs(ends) do
     if type(fields) == 'table' and #fields > 0 then
+      local added
       if ARGV[1] ~= '' then
-        redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+        added = redis.pcall('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
       else
-        redis.call('XADD', KEYS[3], '*', unpack(fields))
+        added = redis.pcall('XADD', KEYS[3], '*', unpack(fields))
       end
-      appended = appended + 1
+      if type(added) == 'string' then appended = appended + 1 end
     end
   end
   return appended

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createHub } from '../../src/hub/hub.js'
 import type { ActiveSubscription } from '../../src/mercure/subscriptions.js'
 import { createRedisTransport } from '../../src/redis/redis-transport.js'
+import { END_EXPIRED_SCRIPT } from '../../src/redis/scripts.js'
 import { spawnNodes } from '../helpers/cluster.js'
 import {
   listSubscriptions,
@@ -174,6 +175,22 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
     } finally {
       observer.close()
       closing.close()
+    }
+  })
+
+  it('ends the entries it can of a value without a lease, and drops the ones Redis refuses', async () => {
+    redis = await startRedis()
+    const raw = new Redis(redis.url)
+    try {
+      const end = ['t', '["/s/dead"]', 'd', 'ended', 'p', '1']
+      // One entry of an odd number of fields, one with a non-string field: XADD refuses both.
+      const record = { subscriptions: [], ends: [['t'], [1, { x: 1 }], end] }
+      await raw.hset('h', 'dead s1', JSON.stringify(record))
+      expect(await raw.eval(END_EXPIRED_SCRIPT, 3, 'leases', 'h', 'stream', '')).toBe(1)
+      expect(await raw.hlen('h')).toBe(0)
+      expect((await raw.xrange('stream', '-', '+')).map(([, fields]) => fields)).toEqual([end])
+    } finally {
+      raw.disconnect()
     }
   })
 })
