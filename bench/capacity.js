@@ -5,6 +5,7 @@
 //   npm run build && node bench/capacity.js                          # --workers 1 and 2
 //   node bench/capacity.js --workers 2 --streams 38000 --heartbeat 1 --hold 10
 import { parseArgs } from 'node:util'
+import { sendTimeUs } from './lib/clock.js'
 import { buildLoadClient, startLoadClient } from './lib/load-client.js'
 import { freePort, procStat, sleep, stop, track, waitForPort } from './lib/processes.js'
 import { SERVERS } from './servers.js'
@@ -75,7 +76,7 @@ async function check({ workers, streams }) {
     const response = await fetch(`http://127.0.0.1:${port}/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `topic=capacity&data=${Date.now() * 1000}`,
+      body: `topic=capacity&data=${sendTimeUs()}`,
     })
     if (!response.ok) throw new Error(`publish answered ${response.status}`)
   }

@@ -19,7 +19,7 @@
  *             streams that have seen TARGET_SEQ, sequence numbers skipped or seen twice (for
  *             streams short of TARGET_SEQ the missing tail counts as lost), and µs from the
  *             reconnect until every stream had seen TARGET_SEQ (0 until then).
- * Each line "data: <µs since the epoch> [<sequence number>]" is one delivered event; the latency
+ * Each line "data: <µs on CLOCK_MONOTONIC> [<sequence number>]" is one delivered event; the latency
  * is now minus that time.
  * With SHAPE=PREFIX in the environment, each "report" also writes PREFIX.K (K counting reports
  * from 0): one line "<send µs> <latency µs>" per delivery, in the order received, for
@@ -71,7 +71,7 @@ static uint64_t reconnect_at, catchup_us;
 
 static uint64_t now_us(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* the publisher's clock: bench/lib/clock.js */
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 

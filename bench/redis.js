@@ -24,6 +24,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { sendTimeUs } from './lib/clock.js'
 import { freePort, procStat, waitForPort } from './lib/processes.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -125,8 +126,7 @@ function publisher(ports) {
   const one = () =>
     new Promise((resolve, reject) => {
       const index = turn++ % ports.length
-      const nowUs = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000))
-      const body = `topic=${TOPIC}&data=${nowUs}`
+      const body = `topic=${TOPIC}&data=${sendTimeUs()}`
       const req = request(
         {
           host: '127.0.0.1',

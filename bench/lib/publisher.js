@@ -1,11 +1,9 @@
 // Publishes events to a server under test over HTTP keep-alive, one event per request (for
 // every server alike), either as fast as it answers or at a fixed rate.
 import { Agent, createServer, request } from 'node:http'
+import { sendTimeUs } from './clock.js'
 
 const IN_FLIGHT = 4
-
-/** Microseconds since the epoch, as the load client's clock reads it. */
-const nowUs = () => BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000))
 
 /** A publisher to `server` on `port`; event data is "<send time µs> <sequence number>". */
 export function createPublisher(port, server) {
@@ -40,7 +38,7 @@ export function createPublisher(port, server) {
     })
   const publish = (topic) => {
     seq++
-    const { path, headers, body } = server.publish(topic, `${nowUs()} ${seq}`)
+    const { path, headers, body } = server.publish(topic, `${sendTimeUs()} ${seq}`)
     return send(path, headers, body)
   }
   return {
