@@ -25,7 +25,7 @@ import { broadcast } from './scenarios/broadcast.js'
 import { manyTopics } from './scenarios/many-topics.js'
 import { reconnectStorm } from './scenarios/reconnect-storm.js'
 import { selectors } from './scenarios/selectors.js'
-import { SERVERS, ssehubServer } from './servers.js'
+import { inTurn, SERVERS, ssehubServer } from './servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
@@ -109,16 +109,14 @@ const binary = buildLoadClient()
 await warmUpPublisher()
 const rows = []
 const failures = []
-// Each size starts with the next server in turn: whoever goes first takes whatever the machine
-// does then (after the build, the first server here ran slow in everything), and that must not
-// always be the same one.
-let firstServer = 0
+// Each size starts with the next server in turn (after the build, the first server here ran slow
+// in everything).
+let turn = 0
 for (const scenario of scenarios) {
   const runner = RUNNERS[scenario]
   if (runner === undefined) throw new Error(`unknown scenario ${scenario}`)
   for (const size of plan[scenario]) {
-    const order = [...serverNames.slice(firstServer), ...serverNames.slice(0, firstServer)]
-    firstServer = (firstServer + 1) % serverNames.length
+    const order = inTurn(serverNames, turn++)
     const sizeRows = []
     for (const name of order) {
       const server = SERVERS[name]

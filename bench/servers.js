@@ -130,6 +130,16 @@ export const SERVERS = {
 }
 
 /**
+ * `list` starting at its `turn`-th item (modulo its length), the rest after it in order: each
+ * round or size starts with the next server, since whoever goes first takes whatever the machine
+ * does then, and a fixed order puts the same one in the same slot every time.
+ */
+export function inTurn(list, turn) {
+  const first = turn % list.length
+  return [...list.slice(first), ...list.slice(0, first)]
+}
+
+/**
  * The servers a comparison tool takes turns with: ssehub builds named `name=dir` (a copy of a
  * build, such as `dist-before`; `--workers` each) from `builds`, then peers by name from
  * `servers`, both comma-separated.

@@ -14,7 +14,7 @@ import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
 import { median } from '../lib/stats.js'
 import { broadcast } from '../scenarios/broadcast.js'
-import { comparedServers } from '../servers.js'
+import { comparedServers, inTurn } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ const binary = buildLoadClient()
 await warmUpPublisher()
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const [name, server] of contenders) {
+  for (const [name, server] of inTurn([...contenders], round)) {
     // The broadcast scenario itself, so both measure the same phases the same way.
     const [fixed, burst] = await broadcast(
       { binary, name, server, nodeFlags: [], stopSignal: 'SIGKILL' },

@@ -10,7 +10,7 @@ import { sleep } from '../lib/processes.js'
 import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
 import { measurePhase, openSession } from '../lib/session.js'
 import { median } from '../lib/stats.js'
-import { comparedServers } from '../servers.js'
+import { comparedServers, inTurn } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +43,7 @@ await warmUpPublisher()
 const summary = (times) =>
   `median ${median(times).toFixed(1)}, worst ${Math.max(...times).toFixed(1)}`
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const [name, server] of contenders) {
+  for (const [name, server] of inTurn(contenders, round)) {
     const session = await openSession({ binary, name, server, topics: ['bench'], subscribers })
     const publisher = createPublisher(session.port, server)
     await measurePhase(session, subscribers * 20, () => publisher.burst(20, () => 'bench'))

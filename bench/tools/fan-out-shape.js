@@ -14,7 +14,7 @@ import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
 import { median, quantile } from '../lib/stats.js'
 import { broadcast } from '../scenarios/broadcast.js'
-import { comparedServers } from '../servers.js'
+import { comparedServers, inTurn } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
@@ -73,7 +73,7 @@ function shape(file) {
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
 try {
   for (let round = 0; round < Number(values.rounds); round++) {
-    for (const [name, server] of contenders) {
+    for (const [name, server] of inTurn([...contenders], round)) {
       const prefix = join(dir, `${name}-${round}`)
       process.env.SHAPE = prefix
       const [fixed] = await broadcast(

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util'
 import { childrenOf, freePort, ownStat, sleep, stop, track, waitForPort } from '../lib/processes.js'
 import { createPublisher, warmUpPublisher } from '../lib/publisher.js'
-import { comparedServers } from '../servers.js'
+import { comparedServers, inTurn } from '../servers.js'
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +66,7 @@ async function measure(name, server) {
 const contenders = comparedServers(values.builds, values.servers, workers)
 await warmUpPublisher()
 for (let round = 1; round <= Number(values.rounds); round++) {
-  for (const [name, server] of contenders) await measure(`round ${round} ${name}`, server)
+  for (const [name, server] of inTurn(contenders, round - 1))
+    await measure(`round ${round} ${name}`, server)
 }
 process.exit(0)
