@@ -19,8 +19,8 @@
  *             streams that have seen TARGET_SEQ, sequence numbers skipped or seen twice (for
  *             streams short of TARGET_SEQ the missing tail counts as lost), and µs from the
  *             reconnect until every stream had seen TARGET_SEQ (0 until then).
- * Each line "data: <µs on CLOCK_MONOTONIC> [<sequence number>]" is one delivered event; the latency
- * is now minus that time.
+ * Each line "data: <µs on CLOCK_MONOTONIC> [<sequence number>]" is one delivered event; the
+ * latency is now minus that time.
  * With SHAPE=PREFIX in the environment, each "report" also writes PREFIX.K (K counting reports
  * from 0): one line "<send µs> <latency µs>" per delivery, in the order received, for
  * bench/tools/fan-out-shape.js.
