@@ -3,7 +3,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Sink } from '../stream/sink.js'
+import type { DirectWrites, Sink } from '../stream/sink.js'
 
 /**
  * Writes an event stream's bytes to its response's socket, framing chunked transfer encoding
@@ -17,7 +17,9 @@ import type { Sink } from '../stream/sink.js'
  * keep-alive after the stream ends stays correct; HTTP/1.0 gets the raw bytes.
  *
  * Until the response owns its socket (a request pipelined behind another waits its turn) bytes
- * go through `res.write`, which Node queues and sends in order when the turn comes.
+ * go through `res.write`, which Node queues and sends in order when the turn comes. From then on
+ * the sink offers the socket and the chunk framing to its stream ({@link Sink.directWrites}),
+ * which writes there itself.
  */
 export class NodeSink implements Sink {
   readonly #res: ServerResponse
@@ -63,12 +65,20 @@ export class NodeSink implements Sink {
     if (!this.#res.writableEnded) this.#res.end()
   }
 
+  directWrites(): DirectWrites | undefined {
+    const socket = this.#socket
+    if (socket === undefined || this.#ended) return undefined
+    return { target: socket, frame: this.#chunked ? frameChunk : unframed }
+  }
+
   onClose(listener: () => void): void {
     // The client may have gone while its subscription was being made.
     if (this.#res.closed || this.#res.destroyed) queueMicrotask(listener)
     else this.#res.once('close', listener)
   }
 }
+
+const unframed = (chunk: Uint8Array): Uint8Array => chunk
 
 const CRLF = Buffer.from('\r\n')
 let lastBody: Uint8Array | undefined

@@ -6,7 +6,7 @@ import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
 import { ChunkJoiner } from './chunk-joiner.js'
 import { type Flushable, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
-import type { Sink } from './sink.js'
+import type { Sink, SinkTarget } from './sink.js'
 
 /** Default for {@link SseStreamOptions.maxBufferedBytes}: 1 MiB of unsent bytes per stream. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
@@ -55,6 +55,11 @@ export class SseStream implements Flushable {
   #sinkMayHoldBytes = false
   // The scheduler's turn in which this stream last wrote at once: later writes of that turn queue.
   #wroteAtOnceInTurn = -1
+  // Where writes go once the sink has settled on a target (Sink.directWrites): written there
+  // straight, not through the sink. In a broadcast at a steady rate every write runs cold, and
+  // skipping the sink's object measured 0.75 µs less per delivery (bench/README.md, round 8).
+  #target: SinkTarget | undefined
+  #frame: ((chunk: Uint8Array) => Uint8Array) | undefined
   #closed = false
 
   constructor(sink: Sink, options: SseStreamOptions = {}) {
@@ -142,9 +147,21 @@ export class SseStream implements Flushable {
   }
 
   #writeToSink(bytes: Uint8Array): void {
+    const target = this.#target
+    if (target !== undefined) {
+      // What the sink's own write checks: a connection ending or gone drops the bytes.
+      if (target.writable) target.write((this.#frame as (chunk: Uint8Array) => Uint8Array)(bytes))
+      this.#sinkMayHoldBytes = target.writableLength > 0
+      return
+    }
     const sink = this.#sink
     sink.write(bytes)
     this.#sinkMayHoldBytes = sink.bufferedBytes > 0
+    const direct = sink.directWrites?.()
+    if (direct !== undefined) {
+      this.#target = direct.target
+      this.#frame = direct.frame
+    }
   }
 
   #enqueue(bytes: Uint8Array): void {

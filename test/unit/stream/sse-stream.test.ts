@@ -191,6 +191,39 @@ describe('stream', () => {
     expect(stream.bufferedBytes).toBe(0)
   })
 
+  it('writes straight to the target its sink settles on, framed as the sink says', () => {
+    const { scheduler, endTurn } = manualScheduler()
+    const target = {
+      writable: true,
+      writableLength: 0,
+      writes: [] as string[],
+      write(chunk: Uint8Array) {
+        target.writes.push(text(chunk))
+      },
+    }
+    const sink = Object.assign(memorySink(), {
+      // Settled once something went through the sink, as node:http's once its headers are out.
+      directWrites: () =>
+        sink.chunks.length === 0
+          ? undefined
+          : { target, frame: (chunk: Uint8Array) => bytes(`[${text(chunk)}]`) },
+    })
+    const stream = new SseStream(sink, { scheduler })
+    stream.writeBytes(bytes('a'))
+    endTurn()
+    stream.writeBytes(bytes('b'))
+    stream.writeBytes(bytes('c'))
+    endTurn()
+    expect(sink.chunks).toEqual(['a'])
+    expect(target.writes).toEqual(['[bc]'])
+    // A connection ending or gone before its close reaches the stream drops the bytes.
+    target.writable = false
+    stream.writeBytes(bytes('d'))
+    endTurn()
+    expect(target.writes).toEqual(['[bc]'])
+    expect(sink.chunks).toEqual(['a'])
+  })
+
   it('writes what is queued, then a last event, before ending when closed by the server', () => {
     const { scheduler, endTurn } = manualScheduler()
     const sink = memorySink()
