@@ -57,7 +57,8 @@ export class SseStream implements Flushable {
   #wroteAtOnceInTurn = -1
   // Where writes go once the sink has settled on a target (Sink.directWrites): written there
   // straight, not through the sink. In a broadcast at a steady rate every write runs cold, and
-  // skipping the sink's object measured 0.75 µs less per delivery (bench/README.md, round 8).
+  // each object it reaches is one more likely cache miss (bench/README.md, round 8). Two fields,
+  // not the DirectWrites object, for the same reason: set together, read on every write.
   #target: SinkTarget | undefined
   #frame: ((chunk: Uint8Array) => Uint8Array) | undefined
   #closed = false
