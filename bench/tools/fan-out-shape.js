@@ -5,7 +5,9 @@
 // load-client.c), builds and peers in turn, round after round:
 //   node bench/tools/fan-out-shape.js --servers nchan,raw-node
 //   node bench/tools/fan-out-shape.js --builds before=dist-before,after=dist --rounds 4
-// Prints medians over the phase's events (µs), then the median of each over the rounds.
+// Prints medians over the phase's events (µs), then the median of each over the rounds, and the
+// latency percentiles of every delivery of every round together: a p99 of one 10-second phase
+// is decided by a handful of slow events, one over many rounds is not.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,11 +38,12 @@ const dir = mkdtempSync(join(tmpdir(), 'ssehub-shape-'))
 await warmUpPublisher()
 
 /** Per event of the dump (deliveries grouped by send time): first, last, span, longest gap. */
-function shape(file) {
+function shape(file, pooled) {
   const byEvent = new Map()
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue
     const [sent, latency] = line.split(' ')
+    pooled.push(Number(latency))
     const list = byEvent.get(sent)
     if (list === undefined) byEvent.set(sent, [Number(latency)])
     else list.push(Number(latency))
@@ -71,6 +74,8 @@ function shape(file) {
 }
 
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
+// Every delivery's latency (µs) of every round, per server.
+const pooled = new Map([...contenders.keys()].map((name) => [name, []]))
 try {
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [name, server] of inTurn([...contenders], round)) {
@@ -80,7 +85,10 @@ try {
         { binary, name, server, nodeFlags: [], stopSignal: 'SIGKILL' },
         { subscribers, events: 20, rate, seconds: Number(values.seconds) },
       )
-      const row = { ...shape(`${prefix}.${FIXED_REPORT}`), p99: Math.round(fixed.p99Ms * 1000) }
+      const row = {
+        ...shape(`${prefix}.${FIXED_REPORT}`, pooled.get(name)),
+        p99: Math.round(fixed.p99Ms * 1000),
+      }
       rounds.get(name).push(row)
       console.log(`round ${round + 1} ${name}: ${JSON.stringify(row)}`)
     }
@@ -99,6 +107,17 @@ for (const [name, rows] of rounds) {
   const m = (key) => median(rows.map((r) => r[key])).toFixed(0)
   console.log(
     `| ${name} | ${m('first')} | ${m('last')} (${m('lastP90')}) | ${m('span')} | ${m('gap')} | ${m('p99')} |`,
+  )
+}
+
+console.log(`\nEvery delivery of the ${values.rounds} rounds together, ms\n`)
+console.log('| server | deliveries | p50 | p90 | p99 | p99.9 |')
+console.log('| --- | --: | --: | --: | --: | --: |')
+for (const [name, latencies] of pooled) {
+  latencies.sort((a, b) => a - b)
+  const q = (p) => (latencies[Math.floor(latencies.length * p)] / 1000).toFixed(1)
+  console.log(
+    `| ${name} | ${latencies.length} | ${q(0.5)} | ${q(0.9)} | ${q(0.99)} | ${q(0.999)} |`,
   )
 }
 process.exit(0)
