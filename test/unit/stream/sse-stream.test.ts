@@ -339,7 +339,7 @@ function drain(clock: { scheduler: FlushScheduler; endTurn(): void }): number {
 
 describe('flush scheduler, slices', () => {
   /**
-   * `count` streams on a scheduler with `sliceMs` slices (writing at once for three after a
+   * `count` streams on a scheduler with `sliceMs` slices (writing at once for six after a
    * quiet spell, by default) and a clock that each write to a sink moves by 0.1 ms (a write
    * costs time, nothing else does).
    */
@@ -365,21 +365,21 @@ describe('flush scheduler, slices', () => {
     return { clock, sinks, streams, reached, queueAfterBusyTurn }
   }
 
-  it('writes at once for three slices of a quiet turn, and queues the rest of it', () => {
-    const { clock, sinks, streams, reached } = slowStreams(300)
+  it('writes at once for six slices of a quiet turn, and queues the rest of it', () => {
+    const { clock, sinks, streams, reached } = slowStreams(600)
     for (const stream of streams) stream.writeBytes(bytes('a'))
-    // 15 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
-    expect(reached()).toBeGreaterThanOrEqual(150)
-    expect(reached()).toBeLessThan(230)
+    // 30 ms of 0.1 ms writes, give or take the clock being read every 64 streams.
+    expect(reached()).toBeGreaterThanOrEqual(300)
+    expect(reached()).toBeLessThan(390)
     drain(clock)
     expect(sinks.map((sink) => sink.chunks)).toEqual(sinks.map(() => ['a']))
   })
 
   it('writes a steady event to a thousand streams or so in one go, with no pause for the loop', () => {
-    // 120 streams: 12 ms of writes, more than a slice, less than three.
-    const { clock, streams, reached } = slowStreams(120)
+    // 250 streams: 25 ms of writes, a slow spell's fan-out to a thousand, less than six slices.
+    const { clock, streams, reached } = slowStreams(250)
     for (const stream of streams) stream.writeBytes(bytes('a'))
-    expect(reached()).toBe(120)
+    expect(reached()).toBe(250)
     expect(clock.scheduler.pending).toBe(0)
   })
 
@@ -456,7 +456,7 @@ describe('flush scheduler, slices', () => {
   })
 
   it('counts a turn’s writes at once against its slice, flushing the rest next turn', () => {
-    const { clock, streams, reached } = slowStreams(300)
+    const { clock, streams, reached } = slowStreams(600)
     for (const stream of streams) stream.writeBytes(bytes('a'))
     const atOnce = reached()
     clock.endTurn()
