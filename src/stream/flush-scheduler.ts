@@ -37,8 +37,8 @@ export interface FlushSchedulerOptions {
   sliceMs?: number | undefined
   /**
    * How long a turn after a quiet spell may write at once before the rest of it queues: longer
-   * than a slice, so that a steady feed's fan-out to a thousand streams or so (10-15 ms here,
-   * up to 20 when the machine is busy) leaves in one go, without a pause for the loop half-way;
+   * than a slice, so that a steady feed's fan-out to a thousand streams or so (11-12 ms here,
+   * 15-18 in the machine's slow spells) leaves in one go, without a pause for the loop half-way;
    * its publish is answered after it.
    * @defaultValue six slices ({@link DEFAULT_WRITE_THROUGH_MS} with the default slice)
    */
