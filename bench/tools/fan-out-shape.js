@@ -37,16 +37,20 @@ const binary = buildLoadClient()
 const dir = mkdtempSync(join(tmpdir(), 'ssehub-shape-'))
 await warmUpPublisher()
 
-/** Per event of the dump (deliveries grouped by send time): first, last, span, longest gap. */
+/**
+ * Per event of the dump (deliveries grouped by send time): first, last, span, longest gap. Adds
+ * every delivery's latency to `pooled`.
+ */
 function shape(file, pooled) {
   const byEvent = new Map()
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue
-    const [sent, latency] = line.split(' ')
-    pooled.push(Number(latency))
+    const [sent, text] = line.split(' ')
+    const latency = Number(text)
+    pooled.push(latency)
     const list = byEvent.get(sent)
-    if (list === undefined) byEvent.set(sent, [Number(latency)])
-    else list.push(Number(latency))
+    if (list === undefined) byEvent.set(sent, [latency])
+    else list.push(latency)
   }
   const first = []
   const last = []
