@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
-import { median, quantile } from '../lib/stats.js'
+import { median, quantile, quantiles } from '../lib/stats.js'
 import { broadcast } from '../scenarios/broadcast.js'
 import { comparedServers, inTurn } from '../servers.js'
 
@@ -118,10 +118,7 @@ console.log(`\nEvery delivery of the ${values.rounds} rounds together, ms\n`)
 console.log('| server | deliveries | p50 | p90 | p99 | p99.9 |')
 console.log('| --- | --: | --: | --: | --: | --: |')
 for (const [name, latencies] of pooled) {
-  latencies.sort((a, b) => a - b)
-  const q = (p) => (latencies[Math.floor(latencies.length * p)] / 1000).toFixed(1)
-  console.log(
-    `| ${name} | ${latencies.length} | ${q(0.5)} | ${q(0.9)} | ${q(0.99)} | ${q(0.999)} |`,
-  )
+  const ms = quantiles(latencies, [0.5, 0.9, 0.99, 0.999]).map((us) => (us / 1000).toFixed(1))
+  console.log(`| ${name} | ${latencies.length} | ${ms.join(' | ')} |`)
 }
 process.exit(0)
