@@ -27,7 +27,8 @@ export class NodeSink implements Sink {
   // the socket alone, not the response's getters as well (with thousands of streams written one
   // after the other, each object a write reads is one more likely cache miss).
   #socket: Socket | undefined
-  #chunked = false
+  // What a write to the socket needs around its bytes: an HTTP/1.1 chunk's framing, or nothing.
+  #frame: (chunk: Uint8Array) => Uint8Array = unframed
   #ended = false
 
   constructor(res: ServerResponse) {
@@ -39,7 +40,7 @@ export class NodeSink implements Sink {
     if (direct !== undefined) {
       // `writable` reads the socket's write state alone (which the write touches anyway);
       // `destroyed` would read its read state as well.
-      if (!this.#ended && direct.writable) direct.write(this.#chunked ? frameChunk(chunk) : chunk)
+      if (!this.#ended && direct.writable) direct.write(this.#frame(chunk))
       return
     }
     const res = this.#res
@@ -50,8 +51,8 @@ export class NodeSink implements Sink {
       return
     }
     this.#socket = socket
-    this.#chunked = res.chunkedEncoding
-    socket.write(this.#chunked ? frameChunk(chunk) : chunk)
+    if (res.chunkedEncoding) this.#frame = frameChunk
+    socket.write(this.#frame(chunk))
   }
 
   get bufferedBytes(): number {
@@ -68,7 +69,7 @@ export class NodeSink implements Sink {
   directWrites(): DirectWrites | undefined {
     const socket = this.#socket
     if (socket === undefined || this.#ended) return undefined
-    return { target: socket, frame: this.#chunked ? frameChunk : unframed }
+    return { target: socket, frame: this.#frame }
   }
 
   onClose(listener: () => void): void {
