@@ -106,7 +106,14 @@ export const SERVERS = {
     subscribePath: topicsInQuery,
     publish: publishInQuery,
   },
-  nchan: {
+  nchan: nchanServer(1),
+  // Opt-in (`--servers nchan,nchan-2w`): Nchan with a worker per core, beside `ssehub-2w`.
+  'nchan-2w': { ...nchanServer(2), optIn: true },
+}
+
+/** Nginx with the Nchan module and `workers` worker processes, its config written for the run. */
+function nchanServer(workers) {
+  return {
     available: () => {
       try {
         return spawnSync('nginx', ['-v']).status === 0 && existsSync(NCHAN_MODULE)
@@ -117,7 +124,7 @@ export const SERVERS = {
     start: (port) => {
       const dir = mkdtempSync(join(tmpdir(), 'ssehub-bench-nchan-'))
       const config = join(dir, 'nginx.conf')
-      writeFileSync(config, nchanConfig(dir, port))
+      writeFileSync(config, nchanConfig(dir, port, workers))
       return spawnWithFdLimit('nginx', ['-c', config, '-p', dir])
     },
     subscribePath: (topics) =>
@@ -126,7 +133,7 @@ export const SERVERS = {
         : `/multi?topic=${topics[0]}&also=${topics[1]}`,
     publish: publishInQuery,
     eventId: (responseBody) => /last message id: (\S+)/.exec(responseBody)?.[1],
-  },
+  }
 }
 
 /**
@@ -160,12 +167,13 @@ export function comparedServers(builds, servers, workers = 1) {
   return list
 }
 
-function nchanConfig(dir, port) {
+/** One worker runs in the process started (no master); more need nginx's master process. */
+function nchanConfig(dir, port, workers) {
   return `load_module ${NCHAN_MODULE};
-worker_processes 1;
+worker_processes ${workers};
 worker_rlimit_nofile ${FD_LIMIT};
 daemon off;
-master_process off;
+master_process ${workers > 1 ? 'on' : 'off'};
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
 events { worker_connections ${FD_LIMIT}; }

@@ -27,10 +27,19 @@ export function killAll() {
 export async function stop(child, signal = 'SIGKILL') {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
+  // Nginx's workers outlive a killed master, holding their connections and port.
+  if (signal === 'SIGKILL') for (const pid of descendants(child.pid)) killQuietly(pid)
   child.kill(signal)
   const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
   await exited
   clearTimeout(killer)
+}
+
+/** SIGKILL to `pid`, which may have exited since it was listed. */
+function killQuietly(pid) {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {}
 }
 
 /** CPU seconds (user + system, and system alone) and resident memory of `pid` alone. */
