@@ -14,3 +14,98 @@ export const quantile = (xs, q) => quantiles(xs, [q])[0]
 
 /** The middle of `xs` (of an even count, the higher of the two in the middle). */
 export const median = (xs) => quantile(xs, 0.5)
+
+/** Width of a latency histogram's bins, µs: well under what a p99 in milliseconds moves by. */
+const BIN_US = 10
+/** Latencies at or past this (µs) share the last bin. */
+const HISTOGRAM_MAX_US = 1_000_000
+
+/** Counts of `latencies` (µs) in {@link BIN_US}-wide bins: a round's millions in a few KB. */
+export function latencyHistogram(latencies) {
+  const bins = new Float64Array(HISTOGRAM_MAX_US / BIN_US + 1)
+  for (const us of latencies) bins[Math.min(bins.length - 1, Math.floor(us / BIN_US))]++
+  return bins
+}
+
+/** The latency (µs, a bin's lower edge) below which a fraction `q` of the counted ones lie. */
+export function histogramQuantile(bins, q) {
+  let total = 0
+  for (const count of bins) total += count
+  const wanted = Math.floor(total * q)
+  let seen = 0
+  for (let i = 0; i < bins.length; i++) {
+    seen += bins[i]
+    if (seen > wanted) return i * BIN_US
+  }
+  return (bins.length - 1) * BIN_US
+}
+
+/**
+ * How far the ratio of two servers' pooled quantile `q` can be trusted: rounds are drawn again
+ * with replacement (the same rounds for both: each round ran them side by side), the rounds
+ * drawn pooled, and the ratio taken, `resamples` times.
+ * @param a, b one histogram per round each (see {@link latencyHistogram}), in the same order
+ * @returns the 5th and 95th percentiles of the resampled ratios a ÷ b
+ */
+export function resampledRatio(a, b, q, resamples = 2000) {
+  const random = seededRandom(1)
+  const ratios = []
+  for (let r = 0; r < resamples; r++) {
+    const picks = Array.from({ length: a.length }, () => Math.floor(random() * a.length))
+    ratios.push(pooledQuantile(a, picks, q) / pooledQuantile(b, picks, q))
+  }
+  return quantiles(ratios, [0.05, 0.95])
+}
+
+/**
+ * {@link histogramQuantile} of the rounds `picks` (a round picked twice counts twice) summed,
+ * summing only the bins above it: a high quantile is found from the top in a few of them.
+ */
+function pooledQuantile(rounds, picks, q) {
+  let total = 0
+  let top = 0
+  for (const pick of picks) {
+    const { count, highest } = summary(rounds[pick])
+    total += count
+    top = Math.max(top, highest)
+  }
+  const wanted = Math.floor(total * q)
+  let above = 0
+  for (let i = top; i >= 0; i--) {
+    let here = 0
+    for (const pick of picks) here += rounds[pick][i]
+    // Those below bin i are at most `wanted`: bin i is the first to pass it.
+    if (total - above - here <= wanted) return i * BIN_US
+    above += here
+  }
+  return 0
+}
+
+const summaries = new WeakMap()
+/** A histogram's count and highest bin in use, worked out once. */
+function summary(bins) {
+  let known = summaries.get(bins)
+  if (known === undefined) {
+    let count = 0
+    let highest = 0
+    for (let i = 0; i < bins.length; i++) {
+      count += bins[i]
+      if (bins[i] > 0) highest = i
+    }
+    known = { count, highest }
+    summaries.set(bins, known)
+  }
+  return known
+}
+
+/** Mulberry32: the same resamples on every run, so a rerun on the same dumps prints the same. */
+function seededRandom(seed) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

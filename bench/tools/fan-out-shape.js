@@ -7,14 +7,17 @@
 //   node bench/tools/fan-out-shape.js --builds before=dist-before,after=dist --rounds 4
 // Prints medians over the phase's events (µs), then the median of each over the rounds, and the
 // latency percentiles of every delivery of every round together: a p99 of one 10-second phase
-// is decided by a handful of slow events, one over many rounds is not.
+// is decided by a handful of slow events, one over many rounds is not. Last, each server's
+// pooled p99 as a ratio to the first peer's (without peers, the first build's), with the range
+// that ratio takes when the rounds are drawn again: how far the machine's spread lets it be
+// trusted.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildLoadClient } from '../lib/load-client.js'
 import { warmUpPublisher } from '../lib/publisher.js'
-import { median, quantile, quantiles } from '../lib/stats.js'
+import { latencyHistogram, median, quantile, quantiles, resampledRatio } from '../lib/stats.js'
 import { broadcast } from '../scenarios/broadcast.js'
 import { comparedServers, inTurn } from '../servers.js'
 
@@ -39,15 +42,17 @@ await warmUpPublisher()
 
 /**
  * Per event of the dump (deliveries grouped by send time): first, last, span, longest gap. Adds
- * every delivery's latency to `pooled`.
+ * every delivery's latency to `pooled` and the round's histogram to `histograms`.
  */
-function shape(file, pooled) {
+function shape(file, pooled, histograms) {
   const byEvent = new Map()
+  const round = []
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue
     const [sent, text] = line.split(' ')
     const latency = Number(text)
     pooled.push(latency)
+    round.push(latency)
     const list = byEvent.get(sent)
     if (list === undefined) byEvent.set(sent, [latency])
     else list.push(latency)
@@ -67,6 +72,7 @@ function shape(file, pooled) {
     span.push(latencies.at(-1) - latencies[0])
     gap.push(longest)
   }
+  histograms.push(latencyHistogram(round))
   return {
     events: byEvent.size,
     first: median(first),
@@ -80,6 +86,8 @@ function shape(file, pooled) {
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
 // Every delivery's latency (µs) of every round, per server.
 const pooled = new Map([...contenders.keys()].map((name) => [name, []]))
+// Each round's latencies in bins, per server, to draw rounds again from.
+const histograms = new Map([...contenders.keys()].map((name) => [name, []]))
 try {
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [name, server] of inTurn([...contenders], round)) {
@@ -90,7 +98,7 @@ try {
         { subscribers, events: 20, rate, seconds: Number(values.seconds) },
       )
       const row = {
-        ...shape(`${prefix}.${FIXED_REPORT}`, pooled.get(name)),
+        ...shape(`${prefix}.${FIXED_REPORT}`, pooled.get(name), histograms.get(name)),
         p99: Math.round(fixed.p99Ms * 1000),
       }
       rounds.get(name).push(row)
@@ -120,5 +128,19 @@ console.log('| --- | --: | --: | --: | --: | --: |')
 for (const [name, latencies] of pooled) {
   const ms = quantiles(latencies, [0.5, 0.9, 0.99, 0.999]).map((us) => (us / 1000).toFixed(1))
   console.log(`| ${name} | ${latencies.length} | ${ms.join(' | ')} |`)
+}
+
+const reference = values.servers.split(',').find(Boolean) ?? [...contenders.keys()][0]
+const p99Of = (name) => quantile(pooled.get(name), 0.99)
+console.log(
+  `\nPooled p99 as a ratio to ${reference}'s, and the range of 90% of ratios over the rounds drawn again (2,000 times, with replacement)\n`,
+)
+console.log(`| server | p99 ÷ ${reference}'s | 90% between |`)
+console.log('| --- | --: | --- |')
+for (const name of contenders.keys()) {
+  if (name === reference) continue
+  const [low, high] = resampledRatio(histograms.get(name), histograms.get(reference), 0.99)
+  const ratio = (p99Of(name) / p99Of(reference)).toFixed(3)
+  console.log(`| ${name} | ${ratio} | ${low.toFixed(3)} and ${high.toFixed(3)} |`)
 }
 process.exit(0)
