@@ -27,19 +27,6 @@ export function latencyHistogram(latencies) {
   return bins
 }
 
-/** The latency (µs, a bin's lower edge) below which a fraction `q` of the counted ones lie. */
-export function histogramQuantile(bins, q) {
-  let total = 0
-  for (const count of bins) total += count
-  const wanted = Math.floor(total * q)
-  let seen = 0
-  for (let i = 0; i < bins.length; i++) {
-    seen += bins[i]
-    if (seen > wanted) return i * BIN_US
-  }
-  return (bins.length - 1) * BIN_US
-}
-
 /**
  * How far the ratio of two servers' pooled quantile `q` can be trusted: rounds are drawn again
  * with replacement (the same rounds for both: each round ran them side by side), the rounds
@@ -58,8 +45,9 @@ export function resampledRatio(a, b, q, resamples = 2000) {
 }
 
 /**
- * {@link histogramQuantile} of the rounds `picks` (a round picked twice counts twice) summed,
- * summing only the bins above it: a high quantile is found from the top in a few of them.
+ * The latency (µs, a bin's lower edge) below which a fraction `q` of those in the rounds
+ * `picks` lie (a round picked twice counts twice), summing only the bins above it: a high
+ * quantile is found from the top in a few of them.
  */
 function pooledQuantile(rounds, picks, q) {
   let total = 0
