@@ -135,12 +135,16 @@ const p99Of = (name) => quantile(pooled.get(name), 0.99)
 console.log(
   `\nPooled p99 as a ratio to ${reference}'s, and the range of 90% of ratios over the rounds drawn again (2,000 times, with replacement)\n`,
 )
-console.log(`| server | p99 ÷ ${reference}'s | 90% between |`)
-console.log('| --- | --: | --- |')
+console.log(`| server | p99 ÷ ${reference}'s | 90% between | round by round |`)
+console.log('| --- | --: | --- | --- |')
 for (const name of contenders.keys()) {
   if (name === reference) continue
   const [low, high] = resampledRatio(histograms.get(name), histograms.get(reference), 0.99)
   const ratio = (p99Of(name) / p99Of(reference)).toFixed(3)
-  console.log(`| ${name} | ${ratio} | ${low.toFixed(3)} and ${high.toFixed(3)} |`)
+  const references = rounds.get(reference)
+  const perRound = rounds.get(name).map((row, i) => (row.p99 / references[i].p99).toFixed(2))
+  console.log(
+    `| ${name} | ${ratio} | ${low.toFixed(3)} and ${high.toFixed(3)} | ${perRound.join(' ')} |`,
+  )
 }
 process.exit(0)
