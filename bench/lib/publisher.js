@@ -59,25 +59,31 @@ export function createPublisher(port, server) {
       await Promise.all(Array.from({ length: inFlight }, worker))
     },
     /** Publishes `perSecond` events a second for `seconds`, on schedule, whatever the answers. */
-    async atRate(perSecond, seconds, topicOf) {
-      const total = Math.round(perSecond * seconds)
-      const started = performance.now()
-      const sent = []
-      let i = 0
-      while (i < total) {
-        const due = Math.min(total, Math.floor(((performance.now() - started) * perSecond) / 1000))
-        for (; i < due; i++) {
-          const published = publish(topicOf(i))
-          // Handled by the Promise.all below; until then it must not count as unhandled.
-          published.catch(() => {})
-          sent.push(published)
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1))
-      }
-      await Promise.all(sent)
-    },
+    atRate: (perSecond, seconds, topicOf) =>
+      onSchedule(perSecond, Math.round(perSecond * seconds), (i) => publish(topicOf(i))),
     close: () => agent.destroy(),
   }
+}
+
+/**
+ * Calls `publishOne(i)` for i from 0 to `total` - 1, `perSecond` a second, on schedule whatever
+ * the answers; resolves when every answer is in.
+ */
+export async function onSchedule(perSecond, total, publishOne) {
+  const started = performance.now()
+  const sent = []
+  let i = 0
+  while (i < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * perSecond) / 1000))
+    for (; i < due; i++) {
+      const published = publishOne(i)
+      // Handled by the Promise.all below; until then it must not count as unhandled.
+      published.catch(() => {})
+      sent.push(published)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+  await Promise.all(sent)
 }
 
 /**

@@ -29,31 +29,46 @@ export function latencyHistogram(latencies) {
 
 /**
  * How far the ratio of two servers' pooled quantile `q` can be trusted: rounds are drawn again
- * with replacement (the same rounds for both: each round ran them side by side), the rounds
- * drawn pooled, and the ratio taken, `resamples` times.
- * @param a, b one histogram per round each (see {@link latencyHistogram}), in the same order
+ * with replacement, and within each round drawn its blocks of time (the same for both: a round
+ * ran them side by side, a block interleaved), the draw pooled and the ratio taken,
+ * `resamples` times. Drawing rounds covers what differs between runs of a server (a new
+ * process, the machine an hour later); drawing blocks, its slow and fast spells within one.
+ * @param a, b per round, one histogram per block of time (see {@link latencyHistogram}); a
+ *   round of one block is drawn whole
  * @returns the 5th and 95th percentiles of the resampled ratios a ÷ b
  */
 export function resampledRatio(a, b, q, resamples = 2000) {
   const random = seededRandom(1)
+  const pick = (length) => Math.floor(random() * length)
   const ratios = []
   for (let r = 0; r < resamples; r++) {
-    const picks = Array.from({ length: a.length }, () => Math.floor(random() * a.length))
-    ratios.push(pooledQuantile(a, picks, q) / pooledQuantile(b, picks, q))
+    const drawnA = []
+    const drawnB = []
+    for (let i = 0; i < a.length; i++) {
+      const round = pick(a.length)
+      const blocks = a[round].length
+      for (let j = 0; j < blocks; j++) {
+        // A round of one block takes no draw: the same resamples as when rounds were all there was.
+        const block = blocks === 1 ? 0 : pick(blocks)
+        drawnA.push(a[round][block])
+        drawnB.push(b[round][block])
+      }
+    }
+    ratios.push(pooledQuantile(drawnA, q) / pooledQuantile(drawnB, q))
   }
   return quantiles(ratios, [0.05, 0.95])
 }
 
 /**
- * The latency (µs, a bin's lower edge) below which a fraction `q` of those in the rounds
- * `picks` lie (a round picked twice counts twice), summing only the bins above it: a high
- * quantile is found from the top in a few of them.
+ * The latency (µs, a bin's lower edge) below which a fraction `q` of those in `histograms` lie
+ * (one drawn twice counts twice), summing only the bins above it: a high quantile is found from
+ * the top in a few of them.
  */
-function pooledQuantile(rounds, picks, q) {
+function pooledQuantile(histograms, q) {
   let total = 0
   let top = 0
-  for (const pick of picks) {
-    const { count, highest } = summary(rounds[pick])
+  for (const bins of histograms) {
+    const { count, highest } = summary(bins)
     total += count
     top = Math.max(top, highest)
   }
@@ -61,7 +76,7 @@ function pooledQuantile(rounds, picks, q) {
   let above = 0
   for (let i = top; i >= 0; i--) {
     let here = 0
-    for (const pick of picks) here += rounds[pick][i]
+    for (const bins of histograms) here += bins[i]
     // Those below bin i are at most `wanted`: bin i is the first to pass it.
     if (total - above - here <= wanted) return i * BIN_US
     above += here

@@ -71,7 +71,7 @@ function shape(file, pooled, histograms) {
     span.push(latencies.at(-1) - latencies[0])
     gap.push(longest)
   }
-  histograms.push(latencyHistogram(pooled.slice(start)))
+  histograms.push([latencyHistogram(pooled.slice(start))])
   return {
     events: byEvent.size,
     first: median(first),
@@ -85,7 +85,7 @@ function shape(file, pooled, histograms) {
 const rounds = new Map([...contenders.keys()].map((name) => [name, []]))
 // Every delivery's latency (µs) of every round, per server.
 const pooled = new Map([...contenders.keys()].map((name) => [name, []]))
-// Each round's latencies in bins, per server, to draw rounds again from.
+// Each round's latencies in bins (one block: the whole phase), per server, to draw rounds again from.
 const histograms = new Map([...contenders.keys()].map((name) => [name, []]))
 try {
   for (let round = 0; round < Number(values.rounds); round++) {
