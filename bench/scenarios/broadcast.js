@@ -4,21 +4,28 @@
 import { createPublisher } from '../lib/publisher.js'
 import { measurePhase, openSession } from '../lib/session.js'
 
-const TOPIC = 'bench'
+export const TOPIC = 'bench'
 const WARM_UP_EVENTS = 20
+
+/**
+ * Not measured: lets the JIT see the hot paths before the latencies count, both of them: a
+ * burst, and one second at the fixed rate (ssehub writes paced events at once, and queues those
+ * of a busy turn). Two reports of the load client.
+ */
+export async function warmUp(session, publisher, rate) {
+  const topicOf = () => TOPIC
+  await measurePhase(session, session.subscribers * WARM_UP_EVENTS, () =>
+    publisher.burst(WARM_UP_EVENTS, topicOf),
+  )
+  await measurePhase(session, session.subscribers * rate, () => publisher.atRate(rate, 1, topicOf))
+}
 
 /** @returns rows for the report, one per phase. */
 export async function broadcast(run, { subscribers, events, rate, seconds }) {
   const session = await openSession({ ...run, topics: [TOPIC], subscribers })
   const publisher = createPublisher(session.port, run.server)
   const topicOf = () => TOPIC
-  // Not measured: lets the JIT see the hot paths before the latencies count, both of them: a
-  // burst, and one second at the fixed rate (ssehub writes paced events at once, and queues
-  // those of a busy turn).
-  await measurePhase(session, subscribers * WARM_UP_EVENTS, () =>
-    publisher.burst(WARM_UP_EVENTS, topicOf),
-  )
-  await measurePhase(session, subscribers * rate, () => publisher.atRate(rate, 1, topicOf))
+  await warmUp(session, publisher, rate)
   const fixed = await measurePhase(session, subscribers * Math.round(rate * seconds), () =>
     publisher.atRate(rate, seconds, topicOf),
   )

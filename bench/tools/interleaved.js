@@ -16,8 +16,9 @@ import { parseArgs } from 'node:util'
 import { sendTimeUs } from '../lib/clock.js'
 import { buildLoadClient } from '../lib/load-client.js'
 import { createPublisher, onSchedule, warmUpPublisher } from '../lib/publisher.js'
-import { measurePhase, openSession } from '../lib/session.js'
+import { openSession } from '../lib/session.js'
 import { latencyHistogram, median, quantiles, resampledRatio } from '../lib/stats.js'
+import { TOPIC, warmUp } from '../scenarios/broadcast.js'
 import { comparedServers, inTurn } from '../servers.js'
 
 const { values } = parseArgs({
@@ -37,8 +38,6 @@ const rate = Math.max(1, Math.round(30_000 / subscribers))
 const seconds = Number(values.seconds)
 const blockUs = Number(values['block-seconds']) * 1e6
 const blockCount = Math.ceil((seconds * 1e6) / blockUs)
-const TOPIC = 'bench'
-const WARM_UP_EVENTS = 20
 // The load client's reports: warm-up burst, warm-up at the rate, the interleaved phase.
 const MEASURED_REPORT = 2
 
@@ -48,7 +47,7 @@ const binary = buildLoadClient()
 const dir = mkdtempSync(join(tmpdir(), 'ssehub-interleaved-'))
 await warmUpPublisher()
 
-/** Starts every server with its streams and warms each up, as the broadcast scenario does. */
+/** Starts every server with its streams and warms each up as the broadcast scenario does. */
 async function openAll(round) {
   const sessions = []
   try {
@@ -58,10 +57,7 @@ async function openAll(round) {
       const session = await openSession({ binary, name, server, topics: [TOPIC], subscribers })
       const publisher = createPublisher(session.port, server)
       sessions.push({ name, session, publisher })
-      await measurePhase(session, subscribers * WARM_UP_EVENTS, () =>
-        publisher.burst(WARM_UP_EVENTS, () => TOPIC),
-      )
-      await measurePhase(session, subscribers * rate, () => publisher.atRate(rate, 1, () => TOPIC))
+      await warmUp(session, publisher, rate)
     }
   } catch (error) {
     await closeAll(sessions)
