@@ -19,6 +19,7 @@ import { eventsRoute } from './events-route.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 import { parsePublishRequest } from './publish-request.js'
 import { errorResponse, jsonResponse, textResponse } from './responses.js'
+import { StreamSubscriptions } from './stream-subscriptions.js'
 import type { HubRequest, HubResponse } from './types.js'
 
 /** Counters an operator watches. */
@@ -72,8 +73,10 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   let overflows = 0
   const startedAt = Date.now()
 
+  const subscriptions = new StreamSubscriptions(hub)
   const streamContext = {
     hub,
+    subscriptions,
     heartbeat,
     openStreams,
     retryMs: resolved.retryMs,
@@ -126,7 +129,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       pid: process.pid,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       streams: openStreams.size,
-      subscribers: hub.subscriberCount,
+      subscribers: subscriptions.count,
       overflows,
       // Still 200 while Redis is away: streams stay open and heartbeats go on, and every node
       // shares the one Redis, so failing the check would take them all out of a balancer at once.

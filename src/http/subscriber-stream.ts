@@ -2,17 +2,20 @@
  * An event stream for one subscriber: subscribe first, then open the stream on the response.
  */
 import type { Hub } from '../hub/hub.js'
-import type { HubEvent, Subscriber } from '../hub/types.js'
 import type { Logger } from '../logger.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { Heartbeat } from '../stream/heartbeat.js'
 import type { Sink } from '../stream/sink.js'
 import { SseStream } from '../stream/sse-stream.js'
+import { StreamSubscriber, type SubscriberSpec } from './stream-subscriber.js'
+import type { StreamSubscriptions } from './stream-subscriptions.js'
 import type { HubRequest } from './types.js'
 
 /** What opening a subscriber's stream needs from the app. */
 export interface StreamContext {
   readonly hub: Hub
+  /** How streams subscribe to the hub. */
+  readonly subscriptions: StreamSubscriptions
   readonly heartbeat: Heartbeat | null
   readonly openStreams: Set<SseStream>
   readonly retryMs: number | null
@@ -42,9 +45,6 @@ export function requestedLastEventId(request: HubRequest): string | undefined {
   return request.header('last-event-id') ?? request.url.searchParams.get('lastEventID') ?? undefined
 }
 
-/** Who subscribes, without where its events go (the stream decides that). */
-export type SubscriberSpec = Omit<Subscriber, 'deliver' | 'onHistoryGap'>
-
 /**
  * Subscribes `spec` to the hub, replaying after `lastEventId`.
  *
@@ -59,7 +59,7 @@ export async function subscribeStream(
   lastEventId: string | undefined,
 ): Promise<PendingStream> {
   const subscriber = new StreamSubscriber(spec)
-  const subscription = await context.hub.subscribe(subscriber, { lastEventId })
+  const subscription = await context.subscriptions.subscribe(subscriber, lastEventId)
   return {
     historyGap: subscriber.historyGap,
     start(sink, preface) {
@@ -81,40 +81,5 @@ export async function subscribeStream(
       context.heartbeat?.add(opened)
       return opened
     },
-  }
-}
-
-/**
- * The hub's subscriber for one stream: events wait in `pending` until the stream starts, then
- * go to it.
- *
- * A class rather than an object literal with closures: the hub calls `deliver` on every
- * subscriber of a topic for each event, and a method on a shared prototype reaching the stream
- * through a field touches one object per delivery, not three (object, closure, its context).
- */
-class StreamSubscriber implements Subscriber {
-  readonly topics: readonly string[]
-  readonly matchesTopic: ((topic: string) => boolean) | undefined
-  readonly topicPrefix: string | undefined
-  readonly canReceivePrivate: ((event: HubEvent) => boolean) | undefined
-  pending: Uint8Array[] | undefined = []
-  stream: SseStream | undefined
-  historyGap = false
-
-  constructor(spec: SubscriberSpec) {
-    this.topics = spec.topics
-    this.matchesTopic = spec.matchesTopic
-    this.topicPrefix = spec.topicPrefix
-    this.canReceivePrivate = spec.canReceivePrivate
-  }
-
-  deliver(event: HubEvent): void {
-    const stream = this.stream
-    if (stream !== undefined) stream.writeBytes(event.bytes)
-    else this.pending?.push(event.bytes)
-  }
-
-  onHistoryGap(): void {
-    this.historyGap = true
   }
 }

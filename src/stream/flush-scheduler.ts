@@ -59,9 +59,11 @@ const WRITE_THROUGH_SLICES = 6
 /** Default for {@link FlushSchedulerOptions.writeThroughMs}, with the default slice. */
 export const DEFAULT_WRITE_THROUGH_MS = WRITE_THROUGH_SLICES * DEFAULT_SLICE_MS
 
-// Streams written between two looks at the clock: reading it costs more than a write's own
-// bookkeeping, and 64 writes take well under a millisecond.
-const CLOCK_EVERY = 64
+/**
+ * Streams written between two looks at the clock: reading it costs more than a write's own
+ * bookkeeping, and 64 writes take well under a millisecond.
+ */
+export const CLOCK_EVERY = 64
 
 const deferToCheckPhase: Defer = (run) => {
   setImmediate(run)
@@ -152,14 +154,25 @@ export class FlushScheduler {
       if (this.#writeThrough) this.#wroteThroughSince = now
       this.#grants = 0
       this.#schedule()
-    } else if (
-      this.#writeThrough &&
-      ++this.#grants % CLOCK_EVERY === 0 &&
+    } else if (this.#writeThrough && ++this.#grants % CLOCK_EVERY === 0) {
+      return this.keepsWritingThrough()
+    }
+    return this.#writeThrough
+  }
+
+  /**
+   * For a writer that writes many streams at once after one {@link writesThrough} (a
+   * broadcast): whether this turn may still write at once, the clock read now. Call it every
+   * few dozen writes; once it answers `false`, the rest of the turn queues.
+   */
+  keepsWritingThrough(): boolean {
+    if (
+      this.#writeThrough === true &&
       this.#now() - (this.#wroteThroughSince as number) >= this.#writeThroughMs
     ) {
       this.#writeThrough = false
     }
-    return this.#writeThrough
+    return this.#writeThrough === true
   }
 
   /** Queues `target` for a flush; call once per target per flush (on its first chunk). */

@@ -6,7 +6,7 @@ import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
 import { ChunkJoiner } from './chunk-joiner.js'
 import { type Flushable, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
-import type { Sink, SinkTarget } from './sink.js'
+import type { DirectWrites, Sink, SinkTarget } from './sink.js'
 
 /** Default for {@link SseStreamOptions.maxBufferedBytes}: 1 MiB of unsent bytes per stream. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
@@ -106,11 +106,40 @@ export class SseStream implements Flushable {
     } else {
       this.#enqueue(bytes)
     }
-    if (this.bufferedBytes > this.#maxBufferedBytes) {
-      this.close('overflow')
-      return false
-    }
-    return true
+    return this.#withinCap()
+  }
+
+  /**
+   * Queues bytes for the scheduler's next flush of this stream, even in a turn that writes at
+   * once: for bytes that follow a write made to this stream's target around it in the same turn
+   * ({@link StreamFanout}), so that they leave together.
+   *
+   * @returns `false` when the stream is closed, or has just been closed for exceeding its cap.
+   */
+  queueBytes(bytes: Uint8Array): boolean {
+    if (this.#closed) return false
+    this.#enqueue(bytes)
+    return this.#withinCap()
+  }
+
+  /**
+   * Where this stream's writes go straight, once settled (see {@link Sink.directWrites}), for
+   * a writer that writes many streams' targets at once; `undefined` before that or once closed.
+   */
+  directWrites(): DirectWrites | undefined {
+    const target = this.#target
+    if (target === undefined || this.#closed) return undefined
+    return { target, frame: this.#frame as (chunk: Uint8Array) => Uint8Array }
+  }
+
+  /**
+   * Tells the stream its target holds unsent bytes after a write made to it around the stream:
+   * they count against the cap from now on, and the cap is checked.
+   */
+  targetHoldsBytes(): void {
+    if (this.#closed) return
+    this.#sinkMayHoldBytes = true
+    this.#withinCap()
   }
 
   /** Encodes and writes one event for this stream alone. @throws {SseError} for a bad field. */
@@ -163,6 +192,13 @@ export class SseStream implements Flushable {
       this.#target = direct.target
       this.#frame = direct.frame
     }
+  }
+
+  // Closes the stream once its unsent bytes pass the cap; whether it is still open.
+  #withinCap(): boolean {
+    if (this.bufferedBytes <= this.#maxBufferedBytes) return true
+    this.close('overflow')
+    return false
   }
 
   #enqueue(bytes: Uint8Array): void {

@@ -1,0 +1,43 @@
+/**
+ * The hub's subscriber for one event stream.
+ */
+import type { HubEvent, Subscriber } from '../hub/types.js'
+import type { SseStream } from '../stream/sse-stream.js'
+
+/** Who subscribes, without where its events go (the stream decides that). */
+export type SubscriberSpec = Omit<Subscriber, 'deliver' | 'onHistoryGap'>
+
+/**
+ * The hub's subscriber for one stream: events wait in `pending` until the stream starts, then
+ * go to it.
+ *
+ * A class rather than an object literal with closures: the hub calls `deliver` on every
+ * subscriber of a topic for each event, and a method on a shared prototype reaching the stream
+ * through a field touches one object per delivery, not three (object, closure, its context).
+ */
+export class StreamSubscriber implements Subscriber {
+  readonly topics: readonly string[]
+  readonly matchesTopic: ((topic: string) => boolean) | undefined
+  readonly topicPrefix: string | undefined
+  readonly canReceivePrivate: ((event: HubEvent) => boolean) | undefined
+  pending: Uint8Array[] | undefined = []
+  stream: SseStream | undefined
+  historyGap = false
+
+  constructor(spec: SubscriberSpec) {
+    this.topics = spec.topics
+    this.matchesTopic = spec.matchesTopic
+    this.topicPrefix = spec.topicPrefix
+    this.canReceivePrivate = spec.canReceivePrivate
+  }
+
+  deliver(event: HubEvent): void {
+    const stream = this.stream
+    if (stream !== undefined) stream.writeBytes(event.bytes)
+    else this.pending?.push(event.bytes)
+  }
+
+  onHistoryGap(): void {
+    this.historyGap = true
+  }
+}
