@@ -99,7 +99,8 @@ class TopicGroup implements Subscriber {
   readonly topics: readonly string[]
   subscription: Promise<Subscription> = Promise.resolve({ replayed: 0, unsubscribe() {} })
   readonly #members = new Set<StreamSubscriber>()
-  // Members not in the fan-out yet: their stream had not started at the last event.
+  // Members not in the fan-out yet: their stream had not started at the last event (they are
+  // let in at the next).
   readonly #waiting = new Set<StreamSubscriber>()
   readonly #fanout = new StreamFanout()
 
@@ -130,18 +131,17 @@ class TopicGroup implements Subscriber {
   }
 
   deliver(event: HubEvent): void {
+    if (this.#waiting.size > 0) this.#admitStarted()
     if (event.private) {
       for (const member of this.#members) {
         if (member.canReceivePrivate?.(event)) member.deliver(event)
       }
-    } else {
-      for (const member of this.#waiting) member.deliver(event)
-      this.#fanout.write(event.bytes)
+      return
     }
-    if (this.#waiting.size > 0) this.#admitStarted()
+    for (const member of this.#waiting) member.deliver(event)
+    this.#fanout.write(event.bytes)
   }
 
-  // After the event, not before: a member moved first would be sent it twice.
   #admitStarted(): void {
     for (const member of this.#waiting) {
       const stream = member.stream

@@ -126,4 +126,27 @@ describe('event-stream wire format over HTTP/1.1', () => {
     const received = await connection.waitFor(/data: a\n\n/)
     expect(received.endsWith('\r\n\r\nid: 1\ndata: a\n\n')).toBe(true)
   })
+
+  it('frames each stream its own way when one loop writes a topic’s streams', async () => {
+    server = await startTestServer()
+    vi.useFakeTimers({ toFake: ['performance'] })
+    const chunked = await rawConnection()
+    chunked.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
+    await chunked.waitFor(/\r\n\r\n/)
+    const bare = await rawConnection()
+    bare.send('GET /events?topic=t HTTP/1.0\r\n\r\n')
+    await bare.waitFor(/\r\n\r\n/)
+    // The first event lets both streams into the topic's loop; the second, after a quiet
+    // spell, goes through it.
+    await server.app.hub.publish('t', { id: '1', data: 'a' })
+    await Promise.all([chunked.waitFor(/data: a\n\n\r\n/), bare.waitFor(/data: a\n\n/)])
+    vi.advanceTimersByTime(10)
+    await server.app.hub.publish('t', { id: '2', data: 'b' })
+    const [overChunks, overBare] = await Promise.all([
+      chunked.waitFor(/data: b\n\n\r\n/),
+      bare.waitFor(/data: b\n\n/),
+    ])
+    expect(overChunks.endsWith('f\r\nid: 1\ndata: a\n\n\r\nf\r\nid: 2\ndata: b\n\n\r\n')).toBe(true)
+    expect(overBare.endsWith('\r\n\r\nid: 1\ndata: a\n\nid: 2\ndata: b\n\n')).toBe(true)
+  })
 })

@@ -4,62 +4,13 @@ import { FlushScheduler } from '../../../src/stream/flush-scheduler.js'
 import { Heartbeat } from '../../../src/stream/heartbeat.js'
 import type { Sink } from '../../../src/stream/sink.js'
 import { SseStream } from '../../../src/stream/sse-stream.js'
-
-const bytes = (text: string) => new TextEncoder().encode(text)
-const text = (chunk: Uint8Array) => new TextDecoder().decode(chunk)
-
-/** A sink that keeps what it is given and never sends it, so its buffer only grows. */
-function memorySink(): Sink & {
-  chunks: string[]
-  writes: Uint8Array[]
-  ended: boolean
-  hangUp(): void
-} {
-  let closeListener = () => {}
-  let buffered = 0
-  const sink = {
-    chunks: [] as string[],
-    writes: [] as Uint8Array[],
-    ended: false,
-    write(chunk: Uint8Array) {
-      sink.chunks.push(text(chunk))
-      sink.writes.push(chunk)
-      buffered += chunk.byteLength
-    },
-    get bufferedBytes() {
-      return buffered
-    },
-    end() {
-      sink.ended = true
-    },
-    onClose(listener: () => void) {
-      closeListener = listener
-    },
-    hangUp: () => closeListener(),
-  }
-  return sink
-}
-
-/** A scheduler whose turn ends when the test says so, and that always queues. */
-function manualScheduler(): { scheduler: FlushScheduler; deferrals: number; endTurn(): void } {
-  let pending: (() => void) | undefined
-  const state = {
-    scheduler: new FlushScheduler({
-      defer: (run) => {
-        state.deferrals++
-        pending = run
-      },
-      quietMs: Number.POSITIVE_INFINITY,
-    }),
-    deferrals: 0,
-    endTurn() {
-      const run = pending
-      pending = undefined
-      run?.()
-    },
-  }
-  return state
-}
+import {
+  bytes,
+  clockedScheduler,
+  manualScheduler,
+  memorySink,
+  text,
+} from '../../helpers/streams.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -248,37 +199,6 @@ describe('stream', () => {
     expect(sink.chunks).toEqual(['ab'])
   })
 })
-
-/** A scheduler on a clock the test moves, with turns the test ends. */
-function clockedScheduler(
-  quietMs: number,
-  sliceMs?: number,
-  writeThroughMs?: number,
-): {
-  time: number
-  scheduler: FlushScheduler
-  endTurn(): void
-} {
-  let pending: (() => void) | undefined
-  const state: { time: number; scheduler: FlushScheduler; endTurn(): void } = {
-    time: 0,
-    scheduler: new FlushScheduler({
-      defer: (run) => {
-        pending = run
-      },
-      now: (): number => state.time,
-      quietMs,
-      sliceMs,
-      writeThroughMs,
-    }),
-    endTurn() {
-      const run = pending
-      pending = undefined
-      run?.()
-    },
-  }
-  return state
-}
 
 describe('flush scheduler', () => {
   it('writes at once after a quiet spell, queues in a turn that follows a busy one', () => {
