@@ -23,6 +23,7 @@ export class StreamSubscriber implements Subscriber {
   pending: Uint8Array[] | undefined = []
   stream: SseStream | undefined
   historyGap = false
+  #whenLive: { isLive: () => boolean; then: () => void } | undefined
 
   constructor(spec: SubscriberSpec) {
     this.topics = spec.topics
@@ -35,6 +36,19 @@ export class StreamSubscriber implements Subscriber {
     const stream = this.stream
     if (stream !== undefined) stream.writeBytes(event.bytes)
     else this.pending?.push(event.bytes)
+    const live = this.#whenLive
+    if (live?.isLive()) {
+      this.#whenLive = undefined
+      queueMicrotask(live.then)
+    }
+  }
+
+  /**
+   * Runs `then` once, in a microtask (after the delivery under way, before the next), after the
+   * first delivery at which `isLive()` holds.
+   */
+  whenLive(isLive: () => boolean, then: () => void): void {
+    this.#whenLive = { isLive, then }
   }
 
   onHistoryGap(): void {

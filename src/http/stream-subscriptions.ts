@@ -7,14 +7,21 @@ import type { HubEvent, Subscriber, Subscription } from '../hub/types.js'
 import { StreamFanout } from '../stream/stream-fanout.js'
 import type { StreamSubscriber } from './stream-subscriber.js'
 
+/** A stream's subscription, of whichever kind. */
+export interface StreamSubscription {
+  /** Stops delivery; idempotent. */
+  unsubscribe(): void
+}
+
 /**
  * Subscribes streams to the hub.
  *
- * A stream of one exact topic that does not resume (no `Last-Event-ID`) joins that topic's
- * group: one hub subscriber for all of them, whose public events go out through a
- * {@link StreamFanout} (one loop over their sockets; bench/README.md, round 12). Others (several
- * topics, rules, a replay) subscribe on their own, as the hub's exactly-once rules for them are
- * per subscriber.
+ * A stream of one exact topic joins that topic's group: one hub subscriber for all of them,
+ * whose public events go out through a {@link StreamFanout} (one loop over their sockets;
+ * bench/README.md, round 12). One that resumes (`Last-Event-ID`, as every `EventSource`
+ * reconnecting sends) subscribes on its own for its replay, the hub's exactly-once rules being
+ * per subscriber, and moves into the group once the hub has nothing left to skip for it. Others
+ * (several topics, rules) stay on their own.
  */
 export class StreamSubscriptions {
   readonly #hub: Hub
@@ -38,55 +45,70 @@ export class StreamSubscriptions {
   async subscribe(
     subscriber: StreamSubscriber,
     lastEventId: string | undefined,
-  ): Promise<Subscription> {
-    const topic = subscriber.topics[0]
-    const joinsGroup =
-      lastEventId === undefined &&
-      subscriber.matchesTopic === undefined &&
-      subscriber.topics.length === 1 &&
-      topic !== undefined
-    const subscription = joinsGroup
-      ? await this.#join(topic, subscriber)
-      : await this.#hub.subscribe(subscriber, { lastEventId })
-    this.#count++
+  ): Promise<StreamSubscription> {
+    const topic =
+      subscriber.matchesTopic === undefined && subscriber.topics.length === 1
+        ? subscriber.topics[0]
+        : undefined
     let active = true
+    let current: StreamSubscription
+    if (topic !== undefined && lastEventId === undefined) {
+      const joined = this.#enter(topic, subscriber)
+      try {
+        await joined.group.subscription
+      } catch (error) {
+        joined.unsubscribe()
+        throw error
+      }
+      current = joined
+    } else {
+      const own = await this.#hub.subscribe(subscriber, { lastEventId })
+      current = own
+      if (topic !== undefined) {
+        subscriber.whenLive(
+          () => !own.resuming,
+          () => {
+            // Between two events (a microtask after a delivery): the group and this
+            // subscription have had the same ones, so moving over loses none and repeats none.
+            if (!active) return
+            current = this.#enter(topic, subscriber)
+            own.unsubscribe()
+          },
+        )
+      }
+    }
+    this.#count++
     return {
-      replayed: subscription.replayed,
       unsubscribe: () => {
         if (!active) return
         active = false
         this.#count--
-        subscription.unsubscribe()
+        current.unsubscribe()
       },
     }
   }
 
-  async #join(topic: string, member: StreamSubscriber): Promise<Subscription> {
+  // Joins `member` to its topic's group, making the group (registered with the hub at once) if
+  // there is none.
+  #enter(topic: string, member: StreamSubscriber): StreamSubscription & { group: TopicGroup } {
     let group = this.#groups.get(topic)
     if (group === undefined) {
-      const created = new TopicGroup(topic)
-      // The hub registers it at once: a member joining later gets events from its joining on.
-      created.subscription = this.#hub.subscribe(created)
-      this.#groups.set(topic, created)
-      group = created
+      group = new TopicGroup(topic, this.#hub)
+      this.#groups.set(topic, group)
     }
     const joined = group
     joined.add(member)
-    const leave = () => {
-      if (!joined.delete(member) || joined.size > 0) return
-      if (this.#groups.get(topic) === joined) this.#groups.delete(topic)
-      joined.subscription.then(
-        (subscription) => subscription.unsubscribe(),
-        () => {},
-      )
+    return {
+      group: joined,
+      unsubscribe: () => {
+        if (!joined.delete(member) || joined.size > 0) return
+        if (this.#groups.get(topic) === joined) this.#groups.delete(topic)
+        joined.subscription.then(
+          (subscription) => subscription.unsubscribe(),
+          () => {},
+        )
+      },
     }
-    try {
-      await joined.subscription
-    } catch (error) {
-      leave()
-      throw error
-    }
-    return { replayed: 0, unsubscribe: leave }
   }
 }
 
@@ -97,15 +119,20 @@ export class StreamSubscriptions {
  */
 class TopicGroup implements Subscriber {
   readonly topics: readonly string[]
-  subscription: Promise<Subscription> = Promise.resolve({ replayed: 0, unsubscribe() {} })
+  /** Its hub subscription, registered at once: a member gets events from its joining on. */
+  readonly subscription: Promise<Subscription>
   readonly #members = new Set<StreamSubscriber>()
   // Members not in the fan-out yet: their stream had not started at the last event (they are
   // let in at the next).
   readonly #waiting = new Set<StreamSubscriber>()
   readonly #fanout = new StreamFanout()
 
-  constructor(topic: string) {
+  constructor(topic: string, hub: Hub) {
     this.topics = [topic]
+    this.subscription = hub.subscribe(this)
+    // A member moving in from its own subscription does not wait for this: a rejection (the hub
+    // closed) must not go unhandled. Members joining await it.
+    this.subscription.catch(() => {})
   }
 
   get size(): number {

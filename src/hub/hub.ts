@@ -236,7 +236,13 @@ export function createHub(options: CreateHubOptions = {}): Hub {
         throw error
       }
     }
-    return { replayed, unsubscribe }
+    return {
+      replayed,
+      get resuming() {
+        return resuming.has(subscriber)
+      },
+      unsubscribe,
+    }
   }
 
   return {

@@ -79,6 +79,12 @@ export interface Subscriber {
 export interface Subscription {
   /** How many events were replayed from history before live delivery began. */
   readonly replayed: number
+  /**
+   * Whether the hub may still skip a live event for this subscriber as already replayed (a
+   * shared transport's tail can lag behind the history read). `false` from the first live event
+   * the replay did not cover on, and always for a subscription without `lastEventId`.
+   */
+  readonly resuming: boolean
   /** Stops delivery; idempotent. */
   unsubscribe(): void
 }

@@ -83,6 +83,17 @@ describe('hub', () => {
     expect(sub.gaps).toEqual([])
   })
 
+  it('says a resuming subscription is resuming until the first live event it was not replayed', async () => {
+    const hub = createHub()
+    const first = await hub.publish('a', { data: '1' })
+    await hub.publish('a', { data: '2' })
+    const resumed = await hub.subscribe(recorder(['a']), { lastEventId: first.id })
+    const fresh = await hub.subscribe(recorder(['a']))
+    expect([resumed.resuming, fresh.resuming]).toEqual([true, false])
+    await hub.publish('a', { data: '3' })
+    expect(resumed.resuming).toBe(false)
+  })
+
   it('sends live events after the replayed ones, none twice', async () => {
     const hub = createHub()
     const first = await hub.publish('a', { data: '1' })
