@@ -26,6 +26,11 @@ import type { HubRequest, HubResponse } from './types.js'
 export interface HubAppStats {
   /** Streams open now. */
   readonly streams: number
+  /**
+   * Subscriptions now: one per stream, open or being opened (the hub's own count is lower: the
+   * streams of one topic share one hub subscriber).
+   */
+  readonly subscribers: number
   /** Streams closed since start for exceeding their unsent-bytes cap. */
   readonly overflows: number
 }
@@ -186,7 +191,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       if (discoveryLink !== null) response.headers.link = discoveryLink
       return response
     },
-    stats: () => ({ streams: openStreams.size, overflows }),
+    stats: () => ({ streams: openStreams.size, subscribers: subscriptions.count, overflows }),
     close() {
       stopClock()
       heartbeat?.stop()

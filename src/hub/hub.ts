@@ -52,7 +52,7 @@ export interface Hub {
     subscriber: Subscriber,
     options?: { lastEventId?: string | undefined },
   ): Promise<Subscription>
-  /** Subscribers now connected. */
+  /** Subscribers now connected (an app's streams of one topic are one: `HubApp.stats()`). */
   readonly subscriberCount: number
   /** The id of the newest event this hub has seen stored, if any. */
   readonly lastEventId: string | undefined

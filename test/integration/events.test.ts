@@ -102,10 +102,14 @@ describe('GET /events', () => {
 
   it('releases a subscriber when its client disconnects', async () => {
     server = await startTestServer()
-    const stream = await raw('/events?topic=a')
-    expect(server.app.hub.subscriberCount).toBe(1)
-    stream.close()
-    await expect.poll(() => server?.app.hub.subscriberCount).toBe(0)
+    const streams = [await raw('/events?topic=a'), await raw('/events?topic=a')]
+    // The streams of one topic share one hub subscriber; each counts as a subscriber.
+    expect([server.app.hub.subscriberCount, server.app.stats().subscribers]).toEqual([1, 2])
+    const health = await fetch(`${server.url}/healthz`)
+    expect(await health.json()).toMatchObject({ streams: 2, subscribers: 2 })
+    for (const stream of streams) stream.close()
+    await expect.poll(() => server?.app.stats().subscribers).toBe(0)
+    expect(server.app.hub.subscriberCount).toBe(0)
     expect(server.app.stats().streams).toBe(0)
   })
 
