@@ -67,6 +67,12 @@ describe('encoder', () => {
 
   it('encodes to the UTF-8 bytes of the serialized text', () => {
     const event = { event: 'ünï', id: '€1', data: 'é\n😀' }
-    expect(encodeEvent(event)).toEqual(new TextEncoder().encode(serializeEvent(event)))
+    expect(new Uint8Array(encodeEvent(event))).toEqual(
+      new TextEncoder().encode(serializeEvent(event)),
+    )
+  })
+
+  it('gives a Buffer under Node, which a socket writes without wrapping it in another', () => {
+    expect(Buffer.isBuffer(encodeEvent({ data: 'a' }))).toBe(true)
   })
 })
