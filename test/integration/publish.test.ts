@@ -1,4 +1,9 @@
+import { once } from 'node:events'
+import { createServer, type IncomingMessage } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { toNodeListener } from '../../src/adapters/node.js'
+import { createHubApp } from '../../src/http/app.js'
 import { recordEventSource } from '../helpers/event-source.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -149,6 +154,132 @@ describe('POST /publish', () => {
   it('answers an unknown path with 404', async () => {
     server = await startTestServer()
     expect((await fetch(`${server.url}/nope`)).status).toBe(404)
+  })
+})
+
+interface RawResponse {
+  status: number
+  body: string
+}
+
+/**
+ * Writes `parts` to one connection, each once the last is in the kernel, and resolves with the
+ * first `count` responses (each framed by its Content-Length).
+ */
+async function rawExchange(parts: readonly Buffer[], count: number): Promise<RawResponse[]> {
+  const socket = connect(server?.port ?? 0, '127.0.0.1')
+  try {
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const done = new Promise<RawResponse[]>((resolve, reject) => {
+      let received = Buffer.alloc(0)
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk])
+        const responses: RawResponse[] = []
+        let at = 0
+        while (responses.length < count) {
+          const headEnd = received.indexOf('\r\n\r\n', at)
+          if (headEnd < 0) return
+          const head = received.subarray(at, headEnd).toString('latin1')
+          const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
+          if (received.length < headEnd + 4 + length) return
+          const body = received.subarray(headEnd + 4, headEnd + 4 + length).toString('utf8')
+          responses.push({ status: Number(head.slice(9, 12)), body })
+          at = headEnd + 4 + length
+        }
+        resolve(responses)
+      })
+      socket.once('close', () => reject(new Error(`closed after ${received.toString()}`)))
+    })
+    for (const part of parts) await new Promise((resolve) => socket.write(part, resolve))
+    return await done
+  } finally {
+    socket.destroy()
+  }
+}
+
+/** A form publish as bytes: its head, and its body (UTF-8). */
+function formPublish(fields: string, contentLength?: number): { head: Buffer; body: Buffer } {
+  const body = Buffer.from(fields)
+  const head =
+    'POST /publish HTTP/1.1\r\nHost: x\r\n' +
+    'Content-Type: application/x-www-form-urlencoded\r\n' +
+    `Content-Length: ${contentLength ?? body.length}\r\n\r\n`
+  return { head: Buffer.from(head), body }
+}
+
+describe('POST /publish bodies as they come off the wire', () => {
+  it('takes a body sent with its head, then the next requests on the same connection', async () => {
+    server = await startTestServer()
+    const first = formPublish(`topic=a&data=${encodeURIComponent('prix 12 €')}`)
+    const second = formPublish('topic=a&data=second')
+    const third = formPublish('topic=a&data=third')
+    const responses = await rawExchange(
+      [
+        Buffer.concat([first.head, first.body]),
+        // Pipelined: both requests in one write.
+        Buffer.concat([second.head, second.body, third.head, third.body]),
+      ],
+      3,
+    )
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200])
+    const history = server.app.hub.history()
+    expect(history.map((e) => e.data)).toEqual(['prix 12 €', 'second', 'third'])
+    expect(responses.map((r) => r.body)).toEqual(history.map((e) => e.id))
+  })
+
+  it('takes a body that comes after its head, in pieces', async () => {
+    server = await startTestServer()
+    const { head, body } = formPublish(`topic=a&data=${'x'.repeat(40_000)}€`)
+    const [response] = await rawExchange(
+      [head, body.subarray(0, 7), body.subarray(7, 30_000), body.subarray(30_000)],
+      1,
+    )
+    expect(response?.status).toBe(200)
+    expect(server.app.hub.history().map((e) => e.data)).toEqual([`${'x'.repeat(40_000)}€`])
+  })
+
+  it('answers an empty body (Content-Length: 0) with 400, publishing nothing', async () => {
+    server = await startTestServer()
+    const { head } = formPublish('')
+    const [response] = await rawExchange([head], 1)
+    expect(response).toEqual({ status: 400, body: expect.stringMatching(/`topic` is required/) })
+    expect(server.app.hub.history()).toEqual([])
+  })
+
+  it('lets the request run to its end once its body is taken', async () => {
+    const app = createHubApp({ demoPage: null })
+    const listener = toNodeListener(app)
+    const requests: IncomingMessage[] = []
+    const plain = createServer((req, res) => {
+      requests.push(req)
+      listener(req, res)
+    })
+    plain.listen(0, '127.0.0.1')
+    await once(plain, 'listening')
+    try {
+      const { port } = plain.address() as AddressInfo
+      const response = await fetch(`http://127.0.0.1:${port}/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'topic=a&data=x',
+      })
+      expect(response.status).toBe(200)
+      const [request] = requests
+      if (request?.readableEnded !== true) await once(request as IncomingMessage, 'end')
+      expect(request?.readableEnded).toBe(true)
+    } finally {
+      app.close()
+      plain.closeAllConnections()
+      plain.close()
+    }
+  })
+
+  it('answers a body over the limit with 413 whether or not it came with its head', async () => {
+    server = await startTestServer({ maxPublishBytes: 64 })
+    const { head, body } = formPublish(`topic=a&data=${'y'.repeat(100)}`)
+    const responses = await rawExchange([Buffer.concat([head, body]), head, body], 2)
+    expect(responses.map((r) => r.status)).toEqual([413, 413])
+    expect(server.app.hub.history()).toEqual([])
   })
 })
 
