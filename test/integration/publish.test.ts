@@ -198,12 +198,12 @@ async function rawExchange(parts: readonly Buffer[], count: number): Promise<Raw
 }
 
 /** A form publish as bytes: its head, and its body (UTF-8). */
-function formPublish(fields: string, contentLength?: number): { head: Buffer; body: Buffer } {
+function formPublish(fields: string): { head: Buffer; body: Buffer } {
   const body = Buffer.from(fields)
   const head =
     'POST /publish HTTP/1.1\r\nHost: x\r\n' +
     'Content-Type: application/x-www-form-urlencoded\r\n' +
-    `Content-Length: ${contentLength ?? body.length}\r\n\r\n`
+    `Content-Length: ${body.length}\r\n\r\n`
   return { head: Buffer.from(head), body }
 }
 
