@@ -121,7 +121,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array
   // body sent with its head is, after the microtasks that follow the head's parsing. Taken
   // from the buffer then, a publish goes on a tick or two before 'data' and 'end' would come
   // (bench/README.md, round 13). Otherwise, or past the limit, it streams.
-  const declared = Number(req.headers['content-length'] ?? Number.NaN)
+  const declared = Number(req.headers['content-length'])
   if (declared <= limit) {
     if (req.readableLength < declared) await undefined
     if (req.readableLength === declared && req.listenerCount('data') === 0) {
@@ -131,16 +131,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array
       return body ?? Buffer.alloc(0)
     }
   }
-  return streamedBody(req, limit)
+  return streamedBody(req, limit, declared)
 }
 
-function streamedBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+function streamedBody(req: IncomingMessage, limit: number, declared: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const tooLarge = () =>
       new SseError('ERR_SSE_PAYLOAD_TOO_LARGE', `the body exceeds the limit of ${limit} bytes`)
     // Past the limit the rest is drained, not read: destroying the request would take the
     // socket with it, and the client would see a reset instead of the 413.
-    if (Number(req.headers['content-length']) > limit) {
+    if (declared > limit) {
       req.resume()
       return reject(tooLarge())
     }
