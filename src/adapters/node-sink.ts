@@ -66,6 +66,20 @@ export class NodeSink implements Sink {
     if (!this.#res.writableEnded) this.#res.end()
   }
 
+  abort(): void {
+    this.#ended = true
+    // Destroying the response destroys its socket: the fd and the bytes queued in it go now,
+    // not when a peer that stopped reading finally leaves.
+    if (!this.#res.destroyed) this.#res.destroy()
+  }
+
+  onDrain(listener: () => void): void {
+    // 'drain' comes only after a write that filled the buffer; otherwise there is room now.
+    const writer = this.#socket ?? this.#res
+    if (writer.writableNeedDrain) writer.once('drain', listener)
+    else setImmediate(listener)
+  }
+
   directWrites(): DirectWrites | undefined {
     const socket = this.#socket
     if (socket === undefined || this.#ended) return undefined

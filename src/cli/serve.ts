@@ -29,7 +29,11 @@ Options:
   --port <n>                 TCP port (env PORT; default 3000)
   --host <addr>              interface to bind (env HOST; default all)
   --heartbeat <seconds>      heartbeat comment period, 0 for none (default 15)
-  --retry <ms>               retry: sent when a stream opens (default: none)
+  --retry <ms>               retry: sent when a stream opens, before jitter (default 1000)
+  --retry-spread <ms>        up to this much added at random to each stream's retry:, at open
+                             and at shutdown, so clients come back spread out (default 2000)
+  --write-stall <seconds>    cut a stream whose client has read nothing for this long,
+                             0 for never (default 30)
   --history-size <n>         events kept for replay (default 10000)
   --history-bytes <n>        bytes kept for replay (default 33554432)
   --max-buffered-bytes <n>   unsent bytes before a slow client is dropped (default 1048576)
@@ -59,6 +63,8 @@ const OPTIONS = {
   host: { type: 'string' },
   heartbeat: { type: 'string' },
   retry: { type: 'string' },
+  'retry-spread': { type: 'string' },
+  'write-stall': { type: 'string' },
   'history-size': { type: 'string' },
   'history-bytes': { type: 'string' },
   'max-buffered-bytes': { type: 'string' },
@@ -149,8 +155,12 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
         (ipc === undefined ? undefined : workerSubscriptionStore(ipc, logger)))
   const app = createHubApp({
     hub,
-    heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS === 0 ? null : heartbeatS * 1000,
+    heartbeatMs: secondsOrOff(heartbeatS),
     retryMs: integerFlag('retry', values.retry, { min: 0, max: INT_MAX }),
+    retrySpreadMs: integerFlag('retry-spread', values['retry-spread'], { min: 0, max: INT_MAX }),
+    writeStallMs: secondsOrOff(
+      integerFlag('write-stall', values['write-stall'], { min: 0, max: 86_400 }),
+    ),
     maxBufferedBytes: integerFlag('max-buffered-bytes', values['max-buffered-bytes'], {
       min: 1,
       max: INT_MAX,
@@ -278,4 +288,9 @@ async function connectRedis(config: RedisConfig, logger: Logger): Promise<RedisT
     stream: config.stream ?? DEFAULT_REDIS_STREAM,
   })
   return transport
+}
+
+/** A flag in seconds as milliseconds: `undefined` stays the default, 0 is off (`null`). */
+function secondsOrOff(seconds: number | undefined): number | null | undefined {
+  return seconds === undefined ? undefined : seconds === 0 ? null : seconds * 1000
 }

@@ -14,12 +14,14 @@ import { SUBSCRIPTIONS_PATH } from '../mercure/subscriptions.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { Heartbeat } from '../stream/heartbeat.js'
 import type { SseStream } from '../stream/sse-stream.js'
+import { StallWatch } from '../stream/stall-watch.js'
 import { corsHeaders, preflightHeaders } from './cors.js'
 import { eventsRoute } from './events-route.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 import { parsePublishRequest } from './publish-request.js'
 import { errorResponse, jsonResponse, textResponse } from './responses.js'
 import { StreamSubscriptions } from './stream-subscriptions.js'
+import { jittered } from './subscriber-stream.js'
 import type { HubRequest, HubResponse } from './types.js'
 
 /** Counters an operator watches. */
@@ -33,6 +35,8 @@ export interface HubAppStats {
   readonly subscribers: number
   /** Streams closed since start for exceeding their unsent-bytes cap. */
   readonly overflows: number
+  /** Streams cut since start because their client stopped reading (the write-stall limit). */
+  readonly stalls: number
 }
 
 /** The hub server's logic, for an adapter to serve. Create one with {@link createHubApp}. */
@@ -74,8 +78,11 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       ? () => {}
       : startClock(hub, resolved.clockTopic, resolved.clockIntervalMs)
   const openStreams = new Set<SseStream>()
+  const stallWatch =
+    resolved.writeStallMs === null ? null : new StallWatch(openStreams, resolved.writeStallMs)
   const publishKey = resolved.publishKey === null ? null : Buffer.from(resolved.publishKey)
   let overflows = 0
+  let stalls = 0
   const startedAt = Date.now()
 
   const subscriptions = new StreamSubscriptions(hub)
@@ -85,12 +92,19 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     heartbeat,
     openStreams,
     retryMs: resolved.retryMs,
+    retrySpreadMs: resolved.retrySpreadMs,
     maxBufferedBytes: resolved.maxBufferedBytes,
     logger,
     onOverflow: () => {
       overflows++
       logger.warn('closed a stream over its unsent-bytes cap', {
         maxBufferedBytes: resolved.maxBufferedBytes,
+      })
+    },
+    onStall: () => {
+      stalls++
+      logger.warn('cut a stream whose client stopped reading', {
+        writeStallMs: resolved.writeStallMs,
       })
     },
   }
@@ -136,6 +150,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       streams: openStreams.size,
       subscribers: subscriptions.count,
       overflows,
+      stalls,
       // Still 200 while Redis is away: streams stay open and heartbeats go on, and every node
       // shares the one Redis, so failing the check would take them all out of a balancer at once.
       store: hub.storeReachable ? 'reachable' : 'unreachable',
@@ -191,12 +206,20 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       if (discoveryLink !== null) response.headers.link = discoveryLink
       return response
     },
-    stats: () => ({ streams: openStreams.size, subscribers: subscriptions.count, overflows }),
+    stats: () => ({
+      streams: openStreams.size,
+      subscribers: subscriptions.count,
+      overflows,
+      stalls,
+    }),
     close() {
       stopClock()
       heartbeat?.stop()
-      const hint = encodeEvent({ retry: resolved.shutdownRetryMs })
-      for (const stream of openStreams) stream.close('server', hint)
+      stallWatch?.stop()
+      for (const stream of openStreams) {
+        const retry = jittered(resolved.shutdownRetryMs, resolved.retrySpreadMs)
+        stream.close('server', encodeEvent({ retry }))
+      }
       hub.close()
     },
   }

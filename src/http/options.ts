@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js'
 import type { MercureOptions } from '../mercure/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../stream/sse-stream.js'
+import { DEFAULT_WRITE_STALL_MS } from '../stream/stall-watch.js'
 import type { CorsOrigins } from './cors.js'
 
 /** Default for {@link HubAppOptions.clockTopic}: the seed's clock, sent to `/events` by default. */
@@ -17,6 +18,10 @@ export const DEFAULT_CLOCK_INTERVAL_MS = 1000
 export const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024
 /** Default for {@link HubAppOptions.shutdownRetryMs}: the `retry:` hint sent when shutting down. */
 export const DEFAULT_SHUTDOWN_RETRY_MS = 1000
+/** Default for {@link HubAppOptions.retryMs}: the `retry:` a stream opens with, before jitter. */
+export const DEFAULT_RETRY_MS = 1000
+/** Default for {@link HubAppOptions.retrySpreadMs}: each `retry:` is 0-2 s longer, at random. */
+export const DEFAULT_RETRY_SPREAD_MS = 2000
 
 /** Options of {@link createHubApp}. `undefined` is the default, `null` turns a feature off. */
 export interface HubAppOptions {
@@ -24,12 +29,26 @@ export interface HubAppOptions {
   hub?: Hub | undefined
   /** Heartbeat comment period; `null`: none. @defaultValue {@link DEFAULT_HEARTBEAT_MS} */
   heartbeatMs?: number | null | undefined
-  /** `retry:` sent when a stream opens; `null`: none, clients keep their default. @defaultValue null */
+  /**
+   * `retry:` sent when a stream opens, plus its jitter (`retrySpreadMs`); `null`: none, clients
+   * keep their default. @defaultValue {@link DEFAULT_RETRY_MS}
+   */
   retryMs?: number | null | undefined
-  /** `retry:` hint sent to every stream at shutdown. @defaultValue {@link DEFAULT_SHUTDOWN_RETRY_MS} */
+  /**
+   * Up to how much is added at random to each stream's `retry:` (at open and at shutdown), so
+   * that after a restart the clients come back spread over this window; 0: no jitter.
+   * @defaultValue {@link DEFAULT_RETRY_SPREAD_MS}
+   */
+  retrySpreadMs?: number | undefined
+  /** `retry:` hint sent to every stream at shutdown, plus its jitter. @defaultValue {@link DEFAULT_SHUTDOWN_RETRY_MS} */
   shutdownRetryMs?: number | undefined
   /** Cap of unsent bytes per stream; `null`: none. @defaultValue {@link DEFAULT_MAX_BUFFERED_BYTES} */
   maxBufferedBytes?: number | null | undefined
+  /**
+   * A stream whose unsent bytes have not shrunk for this long is cut (its client stopped
+   * reading); `null`: never. @defaultValue {@link DEFAULT_WRITE_STALL_MS}
+   */
+  writeStallMs?: number | null | undefined
   /** Largest publish request body. @defaultValue {@link DEFAULT_MAX_PUBLISH_BYTES} */
   maxPublishBytes?: number | undefined
   /** Origins allowed by CORS. @defaultValue `'*'` (any, `null` included) */
@@ -52,8 +71,10 @@ export interface HubAppOptions {
 export interface ResolvedHubAppOptions {
   heartbeatMs: number | null
   retryMs: number | null
+  retrySpreadMs: number
   shutdownRetryMs: number
   maxBufferedBytes: number | null
+  writeStallMs: number | null
   maxPublishBytes: number
   corsOrigins: CorsOrigins
   publishKey: string | null
@@ -84,7 +105,15 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
   }
   return {
     heartbeatMs: positiveIntegerOrNull('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS),
-    retryMs: options.retryMs === null ? null : nonNegativeIntegerOrNull('retryMs', options.retryMs),
+    retryMs:
+      options.retryMs === null
+        ? null
+        : nonNegativeInteger('retryMs', options.retryMs, DEFAULT_RETRY_MS),
+    retrySpreadMs: nonNegativeInteger(
+      'retrySpreadMs',
+      options.retrySpreadMs,
+      DEFAULT_RETRY_SPREAD_MS,
+    ),
     shutdownRetryMs: nonNegativeInteger(
       'shutdownRetryMs',
       options.shutdownRetryMs,
@@ -94,6 +123,11 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
       'maxBufferedBytes',
       options.maxBufferedBytes,
       DEFAULT_MAX_BUFFERED_BYTES,
+    ),
+    writeStallMs: positiveIntegerOrNull(
+      'writeStallMs',
+      options.writeStallMs,
+      DEFAULT_WRITE_STALL_MS,
     ),
     maxPublishBytes: nonNegativeInteger(
       'maxPublishBytes',
@@ -109,8 +143,4 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
       DEFAULT_CLOCK_INTERVAL_MS,
     ),
   }
-}
-
-function nonNegativeIntegerOrNull(name: string, value: number | undefined): number | null {
-  return value === undefined ? null : nonNegativeInteger(name, value, 0)
 }

@@ -18,11 +18,16 @@ export interface StreamContext {
   readonly subscriptions: StreamSubscriptions
   readonly heartbeat: Heartbeat | null
   readonly openStreams: Set<SseStream>
+  /** The `retry:` hint a stream opens with, before its jitter; `null`: none. */
   readonly retryMs: number | null
+  /** Up to how much is added at random to each stream's `retry:`, so reconnects spread out. */
+  readonly retrySpreadMs: number
   readonly maxBufferedBytes: number | null
   readonly logger: Logger
   /** Counts streams closed for exceeding the unsent-bytes cap. */
   onOverflow(): void
+  /** Counts streams cut because their client stopped reading. */
+  onStall(): void
 }
 
 /** A subscription made before the response is sent; its events wait for the stream. */
@@ -69,17 +74,28 @@ export async function subscribeStream(
         context.openStreams.delete(opened)
         subscription.unsubscribe()
         if (reason === 'overflow') context.onOverflow()
+        else if (reason === 'stalled') context.onStall()
       })
       const first: Uint8Array[] = []
-      if (context.retryMs !== null) first.push(encodeEvent({ retry: context.retryMs }))
+      if (context.retryMs !== null) {
+        first.push(encodeEvent({ retry: jittered(context.retryMs, context.retrySpreadMs) }))
+      }
       if (preface !== undefined) first.push(preface)
       first.push(...(subscriber.pending ?? []))
       subscriber.pending = undefined
       subscriber.stream = opened
-      // A replay goes out in one write, not one per event.
-      if (first.length > 0) opened.writeBytes(Buffer.concat(first))
+      // A replay goes out a page at a time as the client takes it, never as one buffer.
+      opened.sendBacklog(first)
       context.heartbeat?.add(opened)
       return opened
     },
   }
+}
+
+/**
+ * `baseMs` plus up to `spreadMs` at random: the `retry:` of each stream differs, so the clients
+ * of a server that restarts come back spread over the spread, not in the same second.
+ */
+export function jittered(baseMs: number, spreadMs: number): number {
+  return baseMs + Math.floor(Math.random() * (spreadMs + 1))
 }

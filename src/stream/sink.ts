@@ -11,8 +11,19 @@ export interface Sink {
   write(chunk: Uint8Array): void
   /** Bytes queued and not yet handed to the operating system. */
   readonly bufferedBytes: number
-  /** Ends the response; idempotent. */
+  /** Ends the response after what was written; idempotent. */
   end(): void
+  /**
+   * Ends the connection at once, dropping whatever is unsent: for a client that stopped reading,
+   * whose unsent bytes and socket would otherwise be held until it went away. Idempotent.
+   */
+  abort(): void
+  /**
+   * Calls `listener` once when the sink can take more: after its connection has drained when
+   * the last writes filled it, else soon (in a later turn, never synchronously). Not called
+   * when the connection goes first.
+   */
+  onDrain(listener: () => void): void
   /** Called once when the connection is gone, whoever ended it. */
   onClose(listener: () => void): void
   /**

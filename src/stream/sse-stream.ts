@@ -1,6 +1,7 @@
 /**
  * One client connection: writes events (at once after a quiet spell, else once per flush pass),
- * enforces the unsent-bytes cap, releases all on close.
+ * sends a replay page by page as the client takes it, enforces the unsent-bytes cap and the
+ * write-stall limit, releases all on close.
  */
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
@@ -11,8 +12,18 @@ import type { DirectWrites, Sink, SinkTarget } from './sink.js'
 /** Default for {@link SseStreamOptions.maxBufferedBytes}: 1 MiB of unsent bytes per stream. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
 
-/** Why a stream closed. */
-export type CloseReason = 'client' | 'server' | 'overflow'
+/**
+ * Most bytes of a replay handed to the sink at once: the next page goes when the client has
+ * taken this one, so a client resuming from far back holds one page of unsent bytes, not the
+ * history.
+ */
+export const REPLAY_PAGE_BYTES = 64 * 1024
+
+/**
+ * Why a stream closed: the client left, the server ended it, or the server cut it because its
+ * unsent bytes passed the cap (`overflow`) or none of them left for too long (`stalled`).
+ */
+export type CloseReason = 'client' | 'server' | 'overflow' | 'stalled'
 
 /** Options of an {@link SseStream}. */
 export interface SseStreamOptions {
@@ -61,6 +72,12 @@ export class SseStream implements Flushable {
   // not the DirectWrites object, for the same reason: set together, read on every write.
   #target: SinkTarget | undefined
   #frame: ((chunk: Uint8Array) => Uint8Array) | undefined
+  // A replay being sent (see `sendBacklog`): what is written meanwhile queues behind it.
+  #backlog: readonly Uint8Array[] | undefined
+  #backlogAt = 0
+  // Unsent bytes at the last stall check, and since when they have held without shrinking.
+  #heldAtCheck = 0
+  #heldSince: number | undefined
   #closed = false
 
   constructor(sink: Sink, options: SseStreamOptions = {}) {
@@ -98,6 +115,7 @@ export class SseStream implements Flushable {
     // Queued bytes (a stream the flush pass under way has not reached yet) must leave first.
     if (
       this.#first === undefined &&
+      this.#backlog === undefined &&
       this.#wroteAtOnceInTurn !== scheduler.turn &&
       scheduler.writesThrough()
     ) {
@@ -128,7 +146,8 @@ export class SseStream implements Flushable {
    */
   directWrites(): DirectWrites | undefined {
     const target = this.#target
-    if (target === undefined || this.#closed) return undefined
+    // While a replay is sent, writes must queue behind it, not go to the socket around it.
+    if (target === undefined || this.#closed || this.#backlog !== undefined) return undefined
     return { target, frame: this.#frame as (chunk: Uint8Array) => Uint8Array }
   }
 
@@ -147,10 +166,51 @@ export class SseStream implements Flushable {
     return this.writeBytes(encodeEvent(event))
   }
 
+  /**
+   * Sends `chunks` (a replay: events' bytes, shared with the history) ahead of everything
+   * written from now on, a page of at most {@link REPLAY_PAGE_BYTES} at a time, each once the
+   * sink has drained the last. Writes made meanwhile queue behind the replay and count against
+   * the cap, so a client that never reads holds one page and the cap, then is cut.
+   */
+  sendBacklog(chunks: readonly Uint8Array[]): void {
+    if (this.#closed || chunks.length === 0) return
+    if (this.#backlog !== undefined) {
+      this.#backlog = [...this.#backlog.slice(this.#backlogAt), ...chunks]
+      this.#backlogAt = 0
+      return
+    }
+    this.#backlog = chunks
+    this.#backlogAt = 0
+    this.#sendBacklogPage()
+  }
+
+  /**
+   * Closes the stream when none of its unsent bytes has left since it was last asked, for
+   * `stallMs` or longer: a client that stopped reading while events keep coming. Call it
+   * periodically (a {@link StallWatch} does).
+   *
+   * @returns whether it closed the stream.
+   */
+  closeIfStalled(now: number, stallMs: number): boolean {
+    if (this.#closed) return false
+    const held = this.bufferedBytes
+    if (held === 0) {
+      this.#heldSince = undefined
+    } else if (this.#heldSince === undefined || held < this.#heldAtCheck) {
+      this.#heldSince = now
+    } else if (now - this.#heldSince >= stallMs) {
+      this.close('stalled')
+      return true
+    }
+    this.#heldAtCheck = held
+    return false
+  }
+
   /** Hands the queue to the sink as one write (the scheduler calls this). */
   flush(joiner: ChunkJoiner): void {
     const first = this.#first
-    if (first === undefined) return
+    // Bytes written during a replay leave after it (see `sendBacklog`).
+    if (first === undefined || this.#backlog !== undefined) return
     const more = this.#more
     this.#first = undefined
     this.#more = undefined
@@ -160,10 +220,24 @@ export class SseStream implements Flushable {
 
   /**
    * Ends the stream, after what is queued and an optional last event (e.g. a `retry:` hint);
-   * idempotent.
+   * idempotent. A stream cut for `overflow` or `stalled` is aborted instead: its connection
+   * goes at once with everything unsent.
    */
   close(reason: CloseReason = 'server', last?: Uint8Array): void {
     if (this.#closed) return
+    if (reason === 'overflow' || reason === 'stalled') {
+      this.#sink.abort()
+      this.#finish(reason)
+      return
+    }
+    if (this.#backlog !== undefined) {
+      // Mid-replay, what was queued behind it would leave a hole before it: the client resumes
+      // from the last event it got instead.
+      this.#backlog = undefined
+      this.#first = undefined
+      this.#more = undefined
+      this.#queuedBytes = 0
+    }
     if (last !== undefined) this.#enqueue(last)
     this.flush(new ChunkJoiner())
     this.#sink.end()
@@ -174,6 +248,29 @@ export class SseStream implements Flushable {
   onClose(listener: (reason: CloseReason) => void): void {
     if (this.#closed) listener('client')
     else this.#closeListeners.push(listener)
+  }
+
+  // One page of the backlog to the sink, then the next once it has drained; at the end, what
+  // queued meanwhile is flushed.
+  readonly #sendBacklogPage = (): void => {
+    const backlog = this.#backlog
+    if (backlog === undefined || this.#closed) return
+    // A page well under the cap, so that the page in the sink and the writes queued behind it
+    // do not pass it together.
+    const pageBytes = Math.min(REPLAY_PAGE_BYTES, this.#maxBufferedBytes / 4)
+    const page: Uint8Array[] = []
+    let size = 0
+    let at = this.#backlogAt
+    while (at < backlog.length && (page.length === 0 || size < pageBytes)) {
+      const chunk = backlog[at++] as Uint8Array
+      page.push(chunk)
+      size += chunk.byteLength
+    }
+    this.#backlogAt = at
+    this.#writeToSink(page.length === 1 ? (page[0] as Uint8Array) : Buffer.concat(page))
+    if (at < backlog.length) return this.#sink.onDrain(this.#sendBacklogPage)
+    this.#backlog = undefined
+    if (this.#first !== undefined) this.#scheduler.add(this)
   }
 
   #writeToSink(bytes: Uint8Array): void {
@@ -220,6 +317,7 @@ export class SseStream implements Flushable {
     this.#first = undefined
     this.#more = undefined
     this.#queuedBytes = 0
+    this.#backlog = undefined
     for (const listener of this.#closeListeners.splice(0)) listener(reason)
   }
 }

@@ -14,9 +14,12 @@ export interface TestServer extends RunningServer {
   readonly app: HubApp
 }
 
-/** Serves a new hub app (no clock unless asked) on 127.0.0.1:0. Close it with `close()`. */
+/**
+ * Serves a new hub app on 127.0.0.1:0, with no clock and no `retry:` on open unless asked (so
+ * that streams carry only what a test sends). Close it with `close()`.
+ */
 export async function startTestServer(options: HubAppOptions = {}): Promise<TestServer> {
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, ...options })
+  const app = createHubApp({ clockIntervalMs: null, demoPage: null, retryMs: null, ...options })
   const running = await listen(app, { port: 0, host: '127.0.0.1', closeTimeoutMs: 200 })
   return { ...running, app, close: () => running.close() }
 }

@@ -5,19 +5,26 @@ import type { Sink } from '../../src/stream/sink.js'
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 export const text = (chunk: Uint8Array): string => new TextDecoder().decode(chunk)
 
-/** A sink that keeps what it is given and never sends it, so its buffer only grows. */
+/**
+ * A sink that keeps what it is given and never sends it, so its buffer only grows until the
+ * test calls `drain()`; `onDrain` listeners wait for that.
+ */
 export function memorySink(): Sink & {
   chunks: string[]
   writes: Uint8Array[]
   ended: boolean
+  aborted: boolean
   hangUp(): void
+  drain(): void
 } {
   let closeListener = () => {}
+  let drainListeners: Array<() => void> = []
   let buffered = 0
   const sink = {
     chunks: [] as string[],
     writes: [] as Uint8Array[],
     ended: false,
+    aborted: false,
     write(chunk: Uint8Array) {
       sink.chunks.push(text(chunk))
       sink.writes.push(chunk)
@@ -29,10 +36,22 @@ export function memorySink(): Sink & {
     end() {
       sink.ended = true
     },
+    abort() {
+      sink.aborted = true
+    },
+    onDrain(listener: () => void) {
+      drainListeners.push(listener)
+    },
     onClose(listener: () => void) {
       closeListener = listener
     },
     hangUp: () => closeListener(),
+    drain() {
+      buffered = 0
+      const listeners = drainListeners
+      drainListeners = []
+      for (const listener of listeners) listener()
+    },
   }
   return sink
 }

@@ -136,7 +136,14 @@ describe('ssehub CLI', () => {
       .toBe(1)
     serverProcess.child.kill('SIGTERM')
     await stream.ended
-    expect(stream.text()).toBe('retry: 1000\n\n')
+    // The stream opened with its own jittered retry:, and ends with another, after 1-3 s.
+    const [opening, closing] = [...stream.text().matchAll(/^retry: (\d+)$/gm)].map((m) =>
+      Number(m[1]),
+    )
+    expect(stream.text()).toMatch(/^retry: \d+\n\nretry: \d+\n\n$/)
+    expect(opening).toBeGreaterThanOrEqual(1000)
+    expect(closing).toBeGreaterThanOrEqual(1000)
+    expect(closing).toBeLessThanOrEqual(3000)
     expect(await serverProcess.exited).toBe(0)
   })
 

@@ -56,9 +56,30 @@ describe('GET /events', () => {
   })
 
   it('sends the retry: hint on open when configured', async () => {
-    server = await startTestServer({ retryMs: 2500 })
+    server = await startTestServer({ retryMs: 2500, retrySpreadMs: 0 })
     const stream = await raw('/events?topic=a')
     expect(await stream.waitFor('retry: 2500\n\n')).toBe('retry: 2500\n\n')
+  })
+
+  it('gives each stream its own retry: within the spread, on open and at shutdown', async () => {
+    server = await startTestServer({ retryMs: 1000, retrySpreadMs: 5000, shutdownRetryMs: 200 })
+    const streams = await Promise.all(Array.from({ length: 8 }, () => raw('/events?topic=a')))
+    for (const stream of streams) await stream.waitFor('\n\n')
+    await server.close()
+    server = undefined
+    await Promise.all(streams.map((stream) => stream.ended))
+    const hints = streams.map((stream) =>
+      [...stream.text().matchAll(/^retry: (\d+)$/gm)].map((match) => Number(match[1])),
+    )
+    for (const [opening, closing] of hints) {
+      expect(opening).toBeGreaterThanOrEqual(1000)
+      expect(opening).toBeLessThanOrEqual(6000)
+      expect(closing).toBeGreaterThanOrEqual(200)
+      expect(closing).toBeLessThanOrEqual(5200)
+    }
+    // Eight draws from 5,001 values: all equal only if there were no jitter.
+    expect(new Set(hints.map(([opening]) => opening)).size).toBeGreaterThan(1)
+    expect(new Set(hints.map(([, closing]) => closing)).size).toBeGreaterThan(1)
   })
 
   it('subscribes one connection to several topics, and to those only', async () => {

@@ -16,6 +16,7 @@ afterEach(async () => {
 async function rawConnection(): Promise<{
   send(text: string): void
   waitFor(p: RegExp): Promise<string>
+  received(): string
 }> {
   const socket = connect(server?.port ?? 0, '127.0.0.1')
   sockets.push(socket)
@@ -29,6 +30,7 @@ async function rawConnection(): Promise<{
   })
   return {
     send: (text) => void socket.write(text),
+    received: () => received,
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -84,17 +86,17 @@ describe('event-stream wire format over HTTP/1.1', () => {
     expect(received.endsWith('\r\n\r\nf\r\nid: 1\ndata: a\n\n\r\n')).toBe(true)
   })
 
-  it('ends a stream the server closes with the last chunk, keeping the connection usable', async () => {
+  it('cuts the connection of a stream over its cap, with nothing more sent on it', async () => {
     server = await startTestServer({ maxBufferedBytes: 10 })
     const connection = await rawConnection()
     connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
-    await connection.waitFor(/\r\n\r\n/)
-    // Over the cap once queued: the server ends this stream.
+    const head = await connection.waitFor(/\r\n\r\n/)
+    // Over the cap once queued: the server aborts this stream, its socket with it.
     await afterBusyTurn()
     await server.app.hub.publish('t', { data: 'more than ten bytes' })
-    await connection.waitFor(/\r\n0\r\n\r\n$/)
-    connection.send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
-    expect(await connection.waitFor(/"status":"ok"/)).toMatch(/0\r\n\r\nHTTP\/1\.1 200/)
+    await expect(connection.waitFor(/never/)).rejects.toThrow(/closed; received/)
+    expect(connection.received()).toBe(head)
+    expect(server.app.stats()).toMatchObject({ streams: 0, overflows: 1 })
   })
 
   it('answers a publish with a Content-Length body, and a preflight with neither', async () => {

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { resolveHubAppOptions } from '../../../src/http/options.js'
+import {
+  DEFAULT_RETRY_MS,
+  DEFAULT_RETRY_SPREAD_MS,
+  resolveHubAppOptions,
+} from '../../../src/http/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../../../src/stream/heartbeat.js'
+import { DEFAULT_WRITE_STALL_MS } from '../../../src/stream/stall-watch.js'
 
 describe('server options', () => {
   it('fills in the documented defaults', () => {
     expect(resolveHubAppOptions({})).toMatchObject({
       heartbeatMs: DEFAULT_HEARTBEAT_MS,
-      retryMs: null,
+      retryMs: DEFAULT_RETRY_MS,
+      retrySpreadMs: DEFAULT_RETRY_SPREAD_MS,
+      writeStallMs: DEFAULT_WRITE_STALL_MS,
       corsOrigins: '*',
       publishKey: null,
       clockTopic: 'clock',
@@ -16,8 +23,16 @@ describe('server options', () => {
 
   it('takes null as off', () => {
     expect(
-      resolveHubAppOptions({ heartbeatMs: null, clockIntervalMs: null, maxBufferedBytes: null }),
+      resolveHubAppOptions({
+        heartbeatMs: null,
+        clockIntervalMs: null,
+        maxBufferedBytes: null,
+        retryMs: null,
+        writeStallMs: null,
+      }),
     ).toMatchObject({
+      retryMs: null,
+      writeStallMs: null,
       heartbeatMs: null,
       clockIntervalMs: null,
       maxBufferedBytes: null,

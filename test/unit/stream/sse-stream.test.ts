@@ -75,7 +75,7 @@ describe('stream', () => {
     expect(sink.writes[0]).toBe(chunk)
   })
 
-  it('closes itself, reporting overflow, once queued bytes pass the cap, writing them first', () => {
+  it('aborts its connection, reporting overflow, once queued bytes pass the cap, dropping them', () => {
     const { scheduler } = manualScheduler()
     const sink = memorySink()
     const stream = new SseStream(sink, { maxBufferedBytes: 100, scheduler })
@@ -84,10 +84,11 @@ describe('stream', () => {
     const chunk = new Uint8Array(60)
     expect(stream.writeBytes(chunk)).toBe(true)
     expect(stream.writeBytes(chunk)).toBe(false)
-    expect(sink.ended).toBe(true)
+    expect(sink.aborted).toBe(true)
+    expect(sink.ended).toBe(false)
     expect(reasons).toEqual(['overflow'])
     expect(stream.writeBytes(chunk)).toBe(false)
-    expect(sink.writes.map((w) => w.byteLength)).toEqual([120])
+    expect(sink.writes).toEqual([])
   })
 
   it('counts what the sink has not sent against the cap, across turns', () => {
@@ -114,6 +115,8 @@ describe('stream', () => {
         return unsent
       },
       end() {},
+      abort() {},
+      onDrain() {},
       onClose() {},
     }
     const stream = new SseStream(sink, { maxBufferedBytes: 100, scheduler })

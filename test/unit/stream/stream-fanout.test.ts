@@ -145,7 +145,7 @@ describe('stream fan-out', () => {
     quiet()
     fanout.write(bytes('b'))
     expect(closed).toEqual(['overflow'])
-    expect(slow.ended).toBe(true)
+    expect(slow.aborted).toBe(true)
     expect(fast.target.writes).toEqual(['[a]', '[b]'])
   })
 
