@@ -31,7 +31,7 @@ Options:
   --heartbeat <seconds>      heartbeat comment period, 0 for none (default 15)
   --retry <ms>               retry: sent when a stream opens (default: none)
   --history-size <n>         events kept for replay (default 10000)
-  --history-bytes <n>        bytes kept for replay (default 33554432)
+  --history-bytes <n>        memory the kept events may take, in bytes (default 33554432)
   --max-buffered-bytes <n>   unsent bytes before a slow client is dropped (default 1048576)
   --cors-origins <list>      comma-separated origins, or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;

@@ -6,14 +6,18 @@ import type { Transport } from './transport.js'
 
 /** Default for {@link HubOptions.historySize}: events kept for replay. */
 export const DEFAULT_HISTORY_SIZE = 10_000
-/** Default for {@link HubOptions.historyBytes}: encoded bytes kept for replay (32 MiB). */
+/** Default for {@link HubOptions.historyBytes}: memory the kept events may take (32 MiB). */
 export const DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024
 
 /** Options of {@link createHub}. `undefined` means the default. */
 export interface HubOptions {
   /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
   historySize?: number | undefined
-  /** Most encoded bytes kept for replay. @defaultValue {@link DEFAULT_HISTORY_BYTES} */
+  /**
+   * Most bytes of memory the events kept for replay may take: each one's encoded bytes, its
+   * strings (data, id, type, every topic) and a fixed overhead (`storedBytes` in `history.ts`).
+   * @defaultValue {@link DEFAULT_HISTORY_BYTES}
+   */
   historyBytes?: number | undefined
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined
