@@ -10,7 +10,7 @@
  * await app.hub.publish('news', { data: 'hello' })
  * ```
  */
-export { SSE_ERROR_CODES, SseError, type SseErrorCode } from './errors.js'
+export { SSE_ERROR_CODES, SseError, type SseErrorCode, TooManyRequestsError } from './errors.js'
 export { createHubApp, type HubApp, type HubAppStats } from './http/app.js'
 export type { CorsOrigins } from './http/cors.js'
 export { HISTORY_GAP_EVENT } from './http/events-route.js'
