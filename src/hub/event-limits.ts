@@ -107,7 +107,11 @@ function assertValidType(type: string, maxLength: number): void {
   }
 }
 
+const SURROGATE = /[\ud800-\udfff]/
+
 function hasLoneSurrogate(text: string): boolean {
+  // Most ids hold no surrogate at all: one fast scan says so.
+  if (!SURROGATE.test(text)) return false
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     if (code < 0xd800 || code > 0xdfff) continue

@@ -4,14 +4,15 @@
 import { SseError } from '../errors.js'
 import { DEFAULT_MAX_TOPIC_LENGTH } from './options.js'
 
-// C0, DEL and C1: a topic is echoed into logs, URLs and headers, where they do harm (Mercure
-// forbids the same set).
+// C0, DEL and C1: a topic or id is echoed into logs, URLs and headers, where they do harm
+// (Mercure forbids the same set). A regular expression scans about twice as fast as a loop of
+// charCodeAt, and this runs on every published event.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
+
+/** Whether `text` holds a C0 control character, DEL or a C1 control character. */
 export function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true
-  }
-  return false
+  return CONTROL_CHARACTER.test(text)
 }
 
 /**
