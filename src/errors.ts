@@ -52,3 +52,20 @@ export class SseError extends Error {
     this.code = code
   }
 }
+
+/**
+ * `ERR_SSE_TOO_MANY_REQUESTS` with when to try again: over HTTP, a 429 with `Retry-After`.
+ *
+ * @example
+ * throw new TooManyRequestsError('publishing too fast; retry in 2 s', 2)
+ */
+export class TooManyRequestsError extends SseError {
+  /** Whole seconds to wait before trying again (at least 1). */
+  readonly retryAfterSeconds: number
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('ERR_SSE_TOO_MANY_REQUESTS', message)
+    this.name = 'TooManyRequestsError'
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds))
+  }
+}

@@ -10,7 +10,7 @@
  * await app.hub.publish('news', { data: 'hello' })
  * ```
  */
-export { SSE_ERROR_CODES, SseError, type SseErrorCode } from './errors.js'
+export { SSE_ERROR_CODES, SseError, type SseErrorCode, TooManyRequestsError } from './errors.js'
 export { createHubApp, type HubApp, type HubAppStats } from './http/app.js'
 export type { CorsOrigins } from './http/cors.js'
 export { HISTORY_GAP_EVENT } from './http/events-route.js'
@@ -18,9 +18,20 @@ export * from './http/options.js'
 export type { HubBodyResponse, HubRequest, HubResponse, HubStreamResponse } from './http/types.js'
 export { clockText, startClock } from './hub/clock.js'
 export { createEventIdGenerator, type EventIdGenerator } from './hub/event-id.js'
+export type { EventLimits } from './hub/event-limits.js'
+export { storedBytes } from './hub/history.js'
 export { type CreateHubOptions, createHub, type Hub, type PublishEvent } from './hub/hub.js'
 export { createMemoryTransport, type MemoryTransportOptions } from './hub/memory-transport.js'
-export { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, type HubOptions } from './hub/options.js'
+export {
+  DEFAULT_HISTORY_BYTES,
+  DEFAULT_HISTORY_SIZE,
+  DEFAULT_MAX_EVENT_BYTES,
+  DEFAULT_MAX_EVENT_TOPICS,
+  DEFAULT_MAX_EVENT_TYPE_LENGTH,
+  DEFAULT_MAX_ID_LENGTH,
+  DEFAULT_MAX_TOPIC_LENGTH,
+  type HubOptions,
+} from './hub/options.js'
 export type { Transport, TransportRead } from './hub/transport.js'
 export type {
   HubEvent,

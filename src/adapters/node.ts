@@ -108,6 +108,7 @@ function toHubRequest(req: IncomingMessage): HubRequest {
     method: req.method ?? 'GET',
     url: new URL(req.url ?? '/', 'http://localhost'),
     httpVersionMajor: req.httpVersionMajor,
+    clientAddress: req.socket.remoteAddress,
     header(name) {
       const value = req.headers[name]
       return Array.isArray(value) ? value.join(', ') : value

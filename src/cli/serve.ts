@@ -11,8 +11,10 @@ import { servePrimaryState } from '../cluster/primary-state.js'
 import { workerSubscriptionStore } from '../cluster/shared-subscriptions.js'
 import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster/supervisor.js'
 import { createHubApp } from '../http/app.js'
+import type { HubAppOptions } from '../http/options.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
+import type { HubOptions } from '../hub/options.js'
 import { createJsonLogger, type Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
@@ -35,12 +37,22 @@ Options:
   --write-stall <seconds>    cut a stream whose client has read nothing for this long,
                              0 for never (default 30)
   --history-size <n>         events kept for replay (default 10000)
-  --history-bytes <n>        bytes kept for replay (default 33554432)
+  --history-bytes <n>        memory the kept events may take, in bytes (default 33554432)
   --max-buffered-bytes <n>   unsent bytes before a slow client is dropped (default 1048576)
   --cors-origins <list>      comma-separated origins, or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
                              default: none, publishing is open)
   --no-clock                 do not publish the clock topic
+  --max-event-topics <n>     topics one event may be published to (default 64)
+  --max-topic-length <n>     characters of a topic (default 2048)
+  --max-event-bytes <n>      bytes of one event, encoded (default 1048576)
+  --max-batch-events <n>     events in one batch publish (default 10000)
+  --max-subscription-topics <n>
+                             topics one GET /events may ask for (default 64)
+  --publish-rate <n>         events a second each publisher may publish: the publish key's
+                             holders together, a JWT subject, else a client address
+                             (default: no limit)
+  --publish-burst <n>        events a publisher may publish at once (default: the rate)
   --workers <n>              processes serving connections, one hub state (env SSEHUB_WORKERS;
                              default: the number of cores); 1 runs in this process alone
   -h, --help                 this help
@@ -71,6 +83,13 @@ const OPTIONS = {
   'cors-origins': { type: 'string' },
   'publish-key': { type: 'string' },
   'no-clock': { type: 'boolean' },
+  'max-event-topics': { type: 'string' },
+  'max-topic-length': { type: 'string' },
+  'max-event-bytes': { type: 'string' },
+  'max-batch-events': { type: 'string' },
+  'max-subscription-topics': { type: 'string' },
+  'publish-rate': { type: 'string' },
+  'publish-burst': { type: 'string' },
   workers: { type: 'string' },
   redis: { type: 'string' },
   'redis-stream': { type: 'string' },
@@ -109,6 +128,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
     historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
   }
+  const limits = limitFlags(values)
   const workers =
     integerFlag('workers', values.workers ?? env.SSEHUB_WORKERS, { min: 1, max: MAX_WORKERS }) ??
     availableParallelism()
@@ -146,7 +166,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const shared = redis !== undefined ? await connectRedis(redis, logger) : undefined
   const ipc = redis === undefined && worker !== null ? createIpcTransport() : undefined
   const transport = shared ?? ipc ?? createMemoryTransport(history)
-  const hub = createHub({ transport, logger })
+  const hub = createHub({ transport, logger, ...limits.hub })
   // Where other processes serve the same hub, the subscriptions API lists theirs as well.
   const subscriptionStore =
     mercure?.subscriptions !== true
@@ -171,6 +191,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
     mercure: mercure === null ? null : { ...mercure, subscriptionStore },
     logger,
+    ...limits.app,
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })
   if (worker === null) {
@@ -207,6 +228,35 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
 
 type ServeValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
+}
+
+/**
+ * The limits on publishes and subscriptions from the flags, checked at once (before any worker
+ * starts); those not given are left to the options' defaults.
+ *
+ * @throws {UsageError} for a bad flag.
+ */
+function limitFlags(values: ServeValues): { hub: HubOptions; app: HubAppOptions } {
+  const count = (name: keyof ServeValues) =>
+    integerFlag(name, values[name] as string | undefined, { min: 1, max: INT_MAX })
+  const publishRate = count('publish-rate')
+  const publishBurst = count('publish-burst')
+  if (publishBurst !== undefined && publishRate === undefined) {
+    throw new UsageError('--publish-burst needs --publish-rate')
+  }
+  return {
+    hub: {
+      maxEventTopics: count('max-event-topics'),
+      maxTopicLength: count('max-topic-length'),
+      maxEventBytes: count('max-event-bytes'),
+    },
+    app: {
+      maxBatchEvents: count('max-batch-events'),
+      maxSubscriptionTopics: count('max-subscription-topics'),
+      publishRate,
+      publishBurst,
+    },
+  }
 }
 
 /** Redis options from the flags, checked; `undefined` without `--redis` (in memory). */

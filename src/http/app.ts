@@ -19,6 +19,7 @@ import { corsHeaders, preflightHeaders } from './cors.js'
 import { eventsRoute } from './events-route.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 import { parsePublishRequest } from './publish-request.js'
+import { PUBLISH_KEY_HOLDERS, publisherKey, RateLimiter } from './rate-limit.js'
 import { errorResponse, jsonResponse, textResponse } from './responses.js'
 import { StreamSubscriptions } from './stream-subscriptions.js'
 import { jittered } from './subscriber-stream.js'
@@ -81,6 +82,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const stallWatch =
     resolved.writeStallMs === null ? null : new StallWatch(openStreams, resolved.writeStallMs)
   const publishKey = resolved.publishKey === null ? null : Buffer.from(resolved.publishKey)
+  const publishLimiter =
+    resolved.publishRate === null ? null : new RateLimiter(resolved.publishRate)
   let overflows = 0
   let stalls = 0
   const startedAt = Date.now()
@@ -108,7 +111,11 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       })
     },
   }
-  const eventsContext = { ...streamContext, defaultTopic: resolved.clockTopic }
+  const eventsContext = {
+    ...streamContext,
+    defaultTopic: resolved.clockTopic,
+    maxSubscriptionTopics: resolved.maxSubscriptionTopics,
+  }
   const mercure =
     mercureOptions === null
       ? null
@@ -116,6 +123,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
           ...streamContext,
           maxPublishBytes: resolved.maxPublishBytes,
           corsOrigins: resolved.corsOrigins,
+          publishLimiter,
+          maxSubscriptionTopics: resolved.maxSubscriptionTopics,
         })
   const discoveryLink =
     mercureOptions?.discoveryUrl == null ? null : `<${mercureOptions.discoveryUrl}>; rel="mercure"`
@@ -134,8 +143,13 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
 
   const publish = async (request: HubRequest): Promise<HubResponse> => {
     authorizePublish(request)
+    const publisher = publishLimiter?.take(
+      publishKey === null ? publisherKey(request, undefined) : PUBLISH_KEY_HOLDERS,
+    )
     const body = await request.body(resolved.maxPublishBytes)
-    const { inputs, batch } = parsePublishRequest(request.header('content-type'), body)
+    const contentType = request.header('content-type')
+    const { inputs, batch } = parsePublishRequest(contentType, body, resolved.maxBatchEvents)
+    if (publisher !== undefined) publishLimiter?.charge(publisher, inputs.length - 1)
     const published: PublishedEvent[] = await hub.publishBatch(inputs)
     if (batch) return jsonResponse(200, { ids: published.map((p) => p.id) })
     return textResponse(200, published[0]?.id ?? '')

@@ -1,6 +1,7 @@
 /**
  * `GET /events`: one event stream subscribed to one or more topics, with replay.
  */
+import { SseError } from '../errors.js'
 import { assertValidTopics } from '../hub/topic.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { eventStreamHeaders } from '../stream/headers.js'
@@ -13,6 +14,8 @@ export const HISTORY_GAP_EVENT = 'ssehub-history-gap'
 /** What the events route needs from the app. */
 export interface EventsRouteContext extends StreamContext {
   readonly defaultTopic: string
+  /** Most `topic` parameters one request may give. */
+  readonly maxSubscriptionTopics: number
 }
 
 /**
@@ -20,7 +23,8 @@ export interface EventsRouteContext extends StreamContext {
  * none); the resume point from the `Last-Event-ID` header, else the `lastEventID` query parameter
  * (for a first connection, which cannot set headers from `EventSource`).
  *
- * @throws {SseError} `ERR_SSE_INVALID_TOPIC` for a bad topic, before any header is sent.
+ * @throws {SseError} `ERR_SSE_INVALID_TOPIC` for a bad topic or too many, before any header is
+ *   sent.
  */
 export async function eventsRoute(
   request: HubRequest,
@@ -28,7 +32,13 @@ export async function eventsRoute(
 ): Promise<HubStreamResponse> {
   const requested = request.url.searchParams.getAll('topic')
   const topics = requested.length > 0 ? requested : [context.defaultTopic]
-  assertValidTopics(topics)
+  if (topics.length > context.maxSubscriptionTopics) {
+    throw new SseError(
+      'ERR_SSE_INVALID_TOPIC',
+      `a subscription may ask for at most ${context.maxSubscriptionTopics} topics, got ${topics.length}`,
+    )
+  }
+  assertValidTopics(topics, context.hub.limits.maxTopicLength)
   const lastEventId = requestedLastEventId(request)
   const pending = await subscribeStream(context, { topics }, lastEventId)
   const gapNotice =

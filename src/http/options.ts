@@ -2,7 +2,7 @@
  * The server's options, their defaults, and the one place they are checked.
  */
 import type { Hub } from '../hub/hub.js'
-import { nonNegativeInteger, positiveIntegerOrNull } from '../hub/options.js'
+import { nonNegativeInteger, positiveInteger, positiveIntegerOrNull } from '../hub/options.js'
 import type { Logger } from '../logger.js'
 import type { MercureOptions } from '../mercure/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
@@ -22,6 +22,10 @@ export const DEFAULT_SHUTDOWN_RETRY_MS = 1000
 export const DEFAULT_RETRY_MS = 1000
 /** Default for {@link HubAppOptions.retrySpreadMs}: each `retry:` is 0-2 s longer, at random. */
 export const DEFAULT_RETRY_SPREAD_MS = 2000
+/** Default for {@link HubAppOptions.maxSubscriptionTopics}: as many as one event may have. */
+export const DEFAULT_MAX_SUBSCRIPTION_TOPICS = 64
+/** Default for {@link HubAppOptions.maxBatchEvents}: events in one batch publish. */
+export const DEFAULT_MAX_BATCH_EVENTS = 10_000
 
 /** Options of {@link createHubApp}. `undefined` is the default, `null` turns a feature off. */
 export interface HubAppOptions {
@@ -65,6 +69,24 @@ export interface HubAppOptions {
   logger?: Logger | undefined
   /** The Mercure endpoint's options; `null`: no Mercure endpoint. @defaultValue all defaults */
   mercure?: MercureOptions | null | undefined
+  /**
+   * Most topics one subscription may ask for (`topic` parameters of `GET /events`; Mercure's
+   * selectors); more is refused with 400. @defaultValue {@link DEFAULT_MAX_SUBSCRIPTION_TOPICS}
+   */
+  maxSubscriptionTopics?: number | undefined
+  /** Most events one batch publish may carry. @defaultValue {@link DEFAULT_MAX_BATCH_EVENTS} */
+  maxBatchEvents?: number | undefined
+  /**
+   * Events a second each publisher may publish, on average (a publish key, a JWT's subject, else
+   * a client address: an IPv4 one, an IPv6 /64); over it, 429 with `Retry-After`. A positive
+   * number; `null`: no limit. @defaultValue null
+   */
+  publishRate?: number | null | undefined
+  /**
+   * Events a publisher may publish at once, after a quiet spell; needs `publishRate`.
+   * @defaultValue `publishRate` rounded up: one second's worth
+   */
+  publishBurst?: number | undefined
 }
 
 /** {@link HubAppOptions} with defaults filled in (the hub and page are left to the app). */
@@ -80,6 +102,10 @@ export interface ResolvedHubAppOptions {
   publishKey: string | null
   clockTopic: string
   clockIntervalMs: number | null
+  maxSubscriptionTopics: number
+  maxBatchEvents: number
+  /** `null`: no publish rate limit. */
+  publishRate: { rate: number; burst: number } | null
 }
 
 /**
@@ -142,5 +168,30 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
       options.clockIntervalMs,
       DEFAULT_CLOCK_INTERVAL_MS,
     ),
+    maxSubscriptionTopics: positiveInteger(
+      'maxSubscriptionTopics',
+      options.maxSubscriptionTopics,
+      DEFAULT_MAX_SUBSCRIPTION_TOPICS,
+    ),
+    maxBatchEvents: positiveInteger(
+      'maxBatchEvents',
+      options.maxBatchEvents,
+      DEFAULT_MAX_BATCH_EVENTS,
+    ),
+    publishRate: publishRate(options.publishRate, options.publishBurst),
   }
+}
+
+function publishRate(
+  rate: number | null | undefined,
+  burst: number | undefined,
+): { rate: number; burst: number } | null {
+  if (rate === undefined || rate === null) {
+    if (burst !== undefined) throw new TypeError('`publishBurst` needs `publishRate`')
+    return null
+  }
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
+    throw new TypeError(`\`publishRate\` must be a positive number or null, got ${String(rate)}`)
+  }
+  return { rate, burst: positiveInteger('publishBurst', burst, Math.ceil(rate)) }
 }

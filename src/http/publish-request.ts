@@ -3,15 +3,13 @@
  */
 import { SseError } from '../errors.js'
 import type { PublishInput } from '../hub/types.js'
+import { DEFAULT_MAX_BATCH_EVENTS } from './options.js'
 
 /** The events a publish request carries, and whether it was a batch (a JSON array). */
 export interface PublishRequest {
   readonly inputs: PublishInput[]
   readonly batch: boolean
 }
-
-/** Most events one batch request may carry. */
-export const MAX_BATCH_EVENTS = 10_000
 
 const FIELDS = new Set(['topic', 'data', 'event', 'id', 'retry'])
 // One decoder for every request: a non-streaming decode keeps no state between calls, and
@@ -23,17 +21,20 @@ const utf8 = new TextDecoder()
  *
  * JSON: `{ "topic": "a" | ["a","b"], "data": "…", "event"?, "id"?, "retry"? }`, or an array of
  * those. Form (`application/x-www-form-urlencoded`): the same fields, `topic` repeatable.
- * Field values are checked for type here; their content (CR/LF in `event`…) by the hub.
+ * Field values are checked for type here; their content (control characters, lengths, topics
+ * an event) by the hub, for every publisher alike (`assertPublishable`).
  *
+ * @param maxBatchEvents the app's `maxBatchEvents`.
  * @throws {SseError} `ERR_SSE_BAD_REQUEST` or `ERR_SSE_UNSUPPORTED_MEDIA_TYPE`.
  */
 export function parsePublishRequest(
   contentType: string | undefined,
   body: Uint8Array,
+  maxBatchEvents: number = DEFAULT_MAX_BATCH_EVENTS,
 ): PublishRequest {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   const text = utf8.decode(body)
-  if (mediaType === 'application/json') return fromJson(text)
+  if (mediaType === 'application/json') return fromJson(text, maxBatchEvents)
   if (mediaType === 'application/x-www-form-urlencoded') {
     return { inputs: [fromForm(new URLSearchParams(text))], batch: false }
   }
@@ -43,7 +44,7 @@ export function parsePublishRequest(
   )
 }
 
-function fromJson(text: string): PublishRequest {
+function fromJson(text: string, maxBatchEvents: number): PublishRequest {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -54,10 +55,10 @@ function fromJson(text: string): PublishRequest {
     )
   }
   if (!Array.isArray(value)) return { inputs: [fromJsonObject(value, '')], batch: false }
-  if (value.length === 0 || value.length > MAX_BATCH_EVENTS) {
+  if (value.length === 0 || value.length > maxBatchEvents) {
     throw new SseError(
       'ERR_SSE_BAD_REQUEST',
-      `a batch must hold 1 to ${MAX_BATCH_EVENTS} events, got ${value.length}`,
+      `a batch must hold 1 to ${maxBatchEvents} events, got ${value.length}`,
     )
   }
   return {

@@ -1,7 +1,7 @@
 /**
  * Small constructors for the complete responses the routes answer with.
  */
-import { SseError, type SseErrorCode } from '../errors.js'
+import { SseError, type SseErrorCode, TooManyRequestsError } from '../errors.js'
 import type { HubBodyResponse } from './types.js'
 
 const STATUS_BY_CODE: Partial<Record<SseErrorCode, number>> = {
@@ -41,11 +41,15 @@ export function jsonResponse(
 
 /**
  * The response for an error: an {@link SseError} maps to its status (400 for input errors) and
- * its message; anything else is a 500 whose details stay in the log, not in the response.
+ * its message, with `Retry-After` for a {@link TooManyRequestsError}; anything else is a 500 whose details stay in the log, not in the response.
  */
 export function errorResponse(error: unknown): HubBodyResponse {
   if (error instanceof SseError) {
-    return textResponse(STATUS_BY_CODE[error.code] ?? 400, `${error.message}\n`)
+    const headers: Record<string, string> =
+      error instanceof TooManyRequestsError
+        ? { 'retry-after': String(error.retryAfterSeconds) }
+        : {}
+    return textResponse(STATUS_BY_CODE[error.code] ?? 400, `${error.message}\n`, headers)
   }
   return textResponse(500, 'internal error\n')
 }

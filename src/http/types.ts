@@ -11,6 +11,8 @@ export interface HubRequest {
   readonly url: URL
   /** 1 for HTTP/1.x, 2 for HTTP/2. */
   readonly httpVersionMajor: number
+  /** The client's IP address as the socket has it (a proxy's, behind one); absent: unknown. */
+  readonly clientAddress?: string | undefined
   /** A header's value by lower-case name; repeated headers joined with `, `. */
   header(name: string): string | undefined
   /**

@@ -4,6 +4,7 @@
 import { SseError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { SseEvent } from '../protocol/types.js'
+import { assertPublishable, type EventLimits } from './event-limits.js'
 import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
 import { accepts, RuleIndex } from './rule-index.js'
@@ -31,9 +32,10 @@ export interface Hub {
    * Resolves once the transport has stored it (in memory: at once; on Redis: once Redis has it,
    * delivery following from the stream).
    *
-   * @throws {SseError} (as a rejection) `ERR_SSE_INVALID_TOPIC`, an encoder code for a bad field,
-   *   `ERR_SSE_TRANSPORT_UNAVAILABLE` (nothing acknowledged), or `ERR_SSE_HUB_CLOSED`. A failing
-   *   subscriber never makes it reject.
+   * @throws {SseError} (as a rejection) `ERR_SSE_INVALID_TOPIC`, `ERR_SSE_INVALID_ID`,
+   *   `ERR_SSE_INVALID_EVENT` or another encoder code for a bad field, `ERR_SSE_PAYLOAD_TOO_LARGE`
+   *   for one over a limit of {@link Hub.limits}, `ERR_SSE_TRANSPORT_UNAVAILABLE` (nothing
+   *   acknowledged), or `ERR_SSE_HUB_CLOSED`. A failing subscriber never makes it reject.
    * @example
    * const { id } = await hub.publish('prices', { event: 'tick', data: '{"AAPL":231.5}' })
    */
@@ -52,6 +54,8 @@ export interface Hub {
     subscriber: Subscriber,
     options?: { lastEventId?: string | undefined },
   ): Promise<Subscription>
+  /** What this hub accepts in an event (its `max…` options), for a front end to check early. */
+  readonly limits: EventLimits
   /** Subscribers now connected (an app's streams of one topic are one: `HubApp.stats()`). */
   readonly subscriberCount: number
   /** The id of the newest event this hub has seen stored, if any. */
@@ -92,6 +96,7 @@ export interface CreateHubOptions extends HubOptions {
  */
 export function createHub(options: CreateHubOptions = {}): Hub {
   const resolved = resolveHubOptions(options)
+  const limits = resolved.limits
   const logger = options.logger ?? silentLogger
   const transport =
     resolved.transport ??
@@ -165,7 +170,10 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   const publishBatch = async (inputs: readonly PublishInput[]): Promise<PublishedEvent[]> => {
     if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
     // Every event is checked before any is published: a bad one publishes none.
-    for (const input of inputs) assertValidTopics(input.topics)
+    const batch = inputs.length > 1
+    for (let i = 0; i < inputs.length; i++) {
+      assertPublishable(inputs[i] as PublishInput, limits, batch ? `event ${i}: ` : '')
+    }
     return transport.publish(inputs)
   }
 
@@ -201,7 +209,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   ): Promise<Subscription> => {
     if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
     if (subscriber.matchesTopic === undefined || subscriber.topics.length > 0) {
-      assertValidTopics(subscriber.topics)
+      assertValidTopics(subscriber.topics, limits.maxTopicLength)
     }
     const topics = new Set(subscriber.topics)
     const wanted = (event: HubEvent) =>
@@ -254,6 +262,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     },
     publishBatch,
     subscribe,
+    limits,
     get subscriberCount() {
       return subscriberCount
     },

@@ -12,7 +12,11 @@ import type { HubEvent } from './types.js'
 export interface MemoryTransportOptions {
   /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
   historySize?: number | undefined
-  /** Most encoded bytes kept for replay. @defaultValue {@link DEFAULT_HISTORY_BYTES} */
+  /**
+   * Most bytes of memory the events kept for replay may take: each one's encoded bytes, its
+   * strings (data, id, type, every topic) and a fixed overhead (`storedBytes` in `history.ts`).
+   * @defaultValue {@link DEFAULT_HISTORY_BYTES}
+   */
   historyBytes?: number | undefined
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined

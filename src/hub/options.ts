@@ -2,18 +2,34 @@
  * The hub's options, their defaults, and the one place they are checked.
  */
 import type { EventIdGenerator } from './event-id.js'
+import type { EventLimits } from './event-limits.js'
 import type { Transport } from './transport.js'
 
 /** Default for {@link HubOptions.historySize}: events kept for replay. */
 export const DEFAULT_HISTORY_SIZE = 10_000
-/** Default for {@link HubOptions.historyBytes}: encoded bytes kept for replay (32 MiB). */
+/** Default for {@link HubOptions.historyBytes}: memory the kept events may take (32 MiB). */
 export const DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024
+
+/** Default for {@link HubOptions.maxEventTopics}: a canonical topic and its alternates. */
+export const DEFAULT_MAX_EVENT_TOPICS = 64
+/** Default for {@link HubOptions.maxTopicLength}, in UTF-16 code units. */
+export const DEFAULT_MAX_TOPIC_LENGTH = 2048
+/** Default for {@link HubOptions.maxIdLength}: a URN or URL id fits, with room. */
+export const DEFAULT_MAX_ID_LENGTH = 256
+/** Default for {@link HubOptions.maxEventTypeLength}. */
+export const DEFAULT_MAX_EVENT_TYPE_LENGTH = 256
+/** Default for {@link HubOptions.maxEventBytes}: 1 MiB, as the default publish body. */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024
 
 /** Options of {@link createHub}. `undefined` means the default. */
 export interface HubOptions {
   /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
   historySize?: number | undefined
-  /** Most encoded bytes kept for replay. @defaultValue {@link DEFAULT_HISTORY_BYTES} */
+  /**
+   * Most bytes of memory the events kept for replay may take: each one's encoded bytes, its
+   * strings (data, id, type, every topic) and a fixed overhead (`storedBytes` in `history.ts`).
+   * @defaultValue {@link DEFAULT_HISTORY_BYTES}
+   */
   historyBytes?: number | undefined
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined
@@ -24,6 +40,33 @@ export interface HubOptions {
    * @defaultValue an in-memory transport (`createMemoryTransport`) with the options above
    */
   transport?: Transport | undefined
+  /**
+   * Most topics one event may be published to; more is refused (`ERR_SSE_INVALID_TOPIC`).
+   * @defaultValue {@link DEFAULT_MAX_EVENT_TOPICS}
+   */
+  maxEventTopics?: number | undefined
+  /**
+   * Longest topic published to or subscribed to, in UTF-16 code units (`ERR_SSE_INVALID_TOPIC`).
+   * @defaultValue {@link DEFAULT_MAX_TOPIC_LENGTH}
+   */
+  maxTopicLength?: number | undefined
+  /**
+   * Longest event `id` a publisher may give, in UTF-16 code units (`ERR_SSE_INVALID_ID`): ids
+   * come back in `Last-Event-ID` headers and go into logs.
+   * @defaultValue {@link DEFAULT_MAX_ID_LENGTH}
+   */
+  maxIdLength?: number | undefined
+  /**
+   * Longest `event` type, in UTF-16 code units (`ERR_SSE_INVALID_EVENT`).
+   * @defaultValue {@link DEFAULT_MAX_EVENT_TYPE_LENGTH}
+   */
+  maxEventTypeLength?: number | undefined
+  /**
+   * Most bytes one event may take encoded, as subscribers receive it (`ERR_SSE_PAYLOAD_TOO_LARGE`;
+   * an id the hub makes is not counted).
+   * @defaultValue {@link DEFAULT_MAX_EVENT_BYTES}
+   */
+  maxEventBytes?: number | undefined
 }
 
 /** {@link HubOptions} with every default filled in. */
@@ -32,6 +75,7 @@ export interface ResolvedHubOptions {
   historyBytes: number
   generateId: EventIdGenerator | undefined
   transport: Transport | undefined
+  limits: EventLimits
 }
 
 /**
@@ -55,7 +99,43 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     historyBytes: nonNegativeInteger('historyBytes', options.historyBytes, DEFAULT_HISTORY_BYTES),
     generateId: options.generateId,
     transport: options.transport,
+    limits: {
+      maxEventTopics: positiveInteger(
+        'maxEventTopics',
+        options.maxEventTopics,
+        DEFAULT_MAX_EVENT_TOPICS,
+      ),
+      maxTopicLength: positiveInteger(
+        'maxTopicLength',
+        options.maxTopicLength,
+        DEFAULT_MAX_TOPIC_LENGTH,
+      ),
+      maxIdLength: positiveInteger('maxIdLength', options.maxIdLength, DEFAULT_MAX_ID_LENGTH),
+      maxEventTypeLength: positiveInteger(
+        'maxEventTypeLength',
+        options.maxEventTypeLength,
+        DEFAULT_MAX_EVENT_TYPE_LENGTH,
+      ),
+      maxEventBytes: positiveInteger(
+        'maxEventBytes',
+        options.maxEventBytes,
+        DEFAULT_MAX_EVENT_BYTES,
+      ),
+    },
   }
+}
+
+/**
+ * Checks an option that is a positive integer, or gives its default when it is `undefined`.
+ *
+ * @throws {TypeError} `` `name` must be a positive integer, got … ``
+ */
+export function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`\`${name}\` must be a positive integer, got ${String(value)}`)
+  }
+  return value
 }
 
 /**

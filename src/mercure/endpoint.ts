@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { SseError } from '../errors.js'
+import { publisherKey, type RateLimiter } from '../http/rate-limit.js'
 import { jsonResponse, textResponse } from '../http/responses.js'
 import {
   requestedLastEventId,
@@ -32,6 +33,10 @@ export interface MercureContext extends StreamContext {
   readonly maxPublishBytes: number
   /** Origins allowed to publish with a cookie (CSRF), besides the hub's own. */
   readonly corsOrigins: '*' | readonly string[]
+  /** The publish rate limit, shared with `POST /publish`; `null`: none. */
+  readonly publishLimiter: RateLimiter | null
+  /** Most topic selectors one subscription may give (the app's `maxSubscriptionTopics`). */
+  readonly maxSubscriptionTopics: number
 }
 
 /** The endpoint's handlers. */
@@ -134,6 +139,7 @@ export function createMercureEndpoint(
       )
     }
     if (verified.fromCookie) assertSameOrigin(request, context.corsOrigins)
+    context.publishLimiter?.take(publisherKey(request, verified.token.subject))
     const body = await request.body(context.maxPublishBytes)
     const input = parseMercureForm(request.header('content-type'), body)
     // "If mercure.publish is not defined, or contains an empty array, then the publisher MUST

@@ -40,6 +40,8 @@ export interface VerifiedToken {
   readonly mercure: MercureClaim
   /** When it expires (ms since the epoch), from `exp`; absent: never. */
   readonly expiresAt: number | undefined
+  /** Whom it was issued to, from `sub`; absent: not said. */
+  readonly subject: string | undefined
 }
 
 /** Checks tokens against one key and algorithm. */
@@ -74,6 +76,7 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
       return {
         mercure: mercureClaim(payload.mercure),
         expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+        subject: typeof payload.sub === 'string' ? payload.sub : undefined,
       }
     },
   }

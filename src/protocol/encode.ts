@@ -56,6 +56,59 @@ export function encodeEvent(event: SseEvent): Uint8Array {
 }
 
 /**
+ * The length of {@link encodeEvent}'s bytes for `event`, without encoding it (to refuse an
+ * oversized event before any work is done on it). The event must be valid
+ * ({@link assertValidEvent}); a lone surrogate counts as the three bytes of U+FFFD it becomes.
+ */
+export function encodedLength(event: SseEvent): number {
+  let length = 1
+  if (event.comment !== undefined) length += linesLength(2, event.comment)
+  if (event.event !== undefined) length += 8 + utf8Length(event.event)
+  if (event.id !== undefined) length += 5 + utf8Length(event.id)
+  if (event.retry !== undefined) length += 8 + String(event.retry).length
+  if (event.data !== undefined) length += linesLength(6, event.data)
+  return length
+}
+
+// The bytes of `text` split into lines (CRLF, CR or LF), each written as prefix, line, LF.
+function linesLength(prefixLength: number, text: string): number {
+  let lines = 1
+  let breakUnits = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 0x0a || code === 0x0d) {
+      lines++
+      breakUnits++
+      if (code === 0x0d && text.charCodeAt(i + 1) === 0x0a) {
+        i++
+        breakUnits++
+      }
+    }
+  }
+  // Line breaks are one byte each in UTF-8 and are not written: subtract them.
+  return utf8Length(text) - breakUnits + lines * (prefixLength + 1)
+}
+
+function utf8Length(text: string): number {
+  let length = text.length
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) continue
+    if (code < 0x800) length += 1
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      // A pair: two units, four bytes.
+      length += 2
+      i++
+    } else length += 2
+  }
+  return length
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff
+}
+
+/**
  * Checks an event's fields without encoding it.
  *
  * @throws {SseError} as {@link serializeEvent}.

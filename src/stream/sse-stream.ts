@@ -268,7 +268,10 @@ export class SseStream implements Flushable {
     }
     this.#backlogAt = at
     this.#writeToSink(page.length === 1 ? (page[0] as Uint8Array) : Buffer.concat(page))
-    if (at < backlog.length) return this.#sink.onDrain(this.#sendBacklogPage)
+    if (at < backlog.length) {
+      this.#sink.onDrain(this.#sendBacklogPage)
+      return
+    }
     this.#backlog = undefined
     if (this.#first !== undefined) this.#scheduler.add(this)
   }

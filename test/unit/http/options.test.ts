@@ -48,7 +48,32 @@ describe('server options', () => {
       { corsOrigins: 'https://a.example' as never },
       '`corsOrigins` must be "*" or an array of origins',
     ],
+    [{ maxSubscriptionTopics: 0 }, '`maxSubscriptionTopics` must be a positive integer, got 0'],
+    [{ maxBatchEvents: 2.5 }, '`maxBatchEvents` must be a positive integer, got 2.5'],
+    [{ publishRate: 0 }, '`publishRate` must be a positive number or null, got 0'],
+    [
+      { publishRate: Number.POSITIVE_INFINITY },
+      '`publishRate` must be a positive number or null, got Infinity',
+    ],
+    [{ publishBurst: 10 }, '`publishBurst` needs `publishRate`'],
+    [{ publishRate: 5, publishBurst: 0 }, '`publishBurst` must be a positive integer, got 0'],
   ])('refuses %o with a TypeError naming it', (options, message) => {
     expect(() => resolveHubAppOptions(options)).toThrow(new TypeError(message))
+  })
+
+  it('limits subscriptions and batches by default, not the publish rate', () => {
+    expect(resolveHubAppOptions({})).toMatchObject({
+      maxSubscriptionTopics: 64,
+      maxBatchEvents: 10_000,
+      publishRate: null,
+    })
+  })
+
+  it('gives a publish rate a burst of one second by default', () => {
+    expect(resolveHubAppOptions({ publishRate: 2.5 }).publishRate).toEqual({ rate: 2.5, burst: 3 })
+    expect(resolveHubAppOptions({ publishRate: 2, publishBurst: 50 }).publishRate).toEqual({
+      rate: 2,
+      burst: 50,
+    })
   })
 })
