@@ -23,7 +23,7 @@
  * latency is now minus that time.
  * With SHAPE=PREFIX in the environment, each "report" also writes PREFIX.K (K counting reports
  * from 0): one line "<send µs> <latency µs>" per delivery, in the order received, for
- * bench/tools/fan-out-shape.js.
+ * bench/tools/interleaved.js.
  *
  * Built by bench/run.js with `cc -O2`; nothing else to install.
  */

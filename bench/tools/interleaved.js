@@ -2,7 +2,7 @@
 // round all of them run, freshly started, with their streams connected, and one publisher deals
 // the events out to them in turn (30/s in all at 1,000 streams: with three servers each gets
 // every third). A slow spell of the machine then falls on all of them alike; taking turns
-// (fan-out-shape.js), one server's 30-second phase could land in it and the next one's not.
+// (alternate.js), one server's phase could land in it and the next one's not.
 //   node bench/tools/interleaved.js --servers nchan,raw-node
 //   node bench/tools/interleaved.js --builds before=dist-before,after=dist --servers nchan
 // Prints each server's latency percentiles over every delivery of every round, the median
