@@ -108,7 +108,7 @@ export function frameChunk(body: Uint8Array): Buffer {
   if (body === lastBody && lastFramed !== undefined) return lastFramed
   // One allocation, written in place: at a steady rate every event is framed on its own. The
   // size line and CRLFs byte by byte: each call into Node's bindings (a latin1 write, a copy)
-  // runs cold there, and took the framing from 39 to 27 µs before the first write (round 13).
+  // runs cold there (docs/decisions/0001).
   const size = body.byteLength.toString(16)
   const framed = Buffer.allocUnsafe(size.length + body.byteLength + 4)
   let at = 0

@@ -18,7 +18,7 @@ export interface StreamSubscription {
  *
  * A stream of one exact topic joins that topic's group: one hub subscriber for all of them,
  * whose public events go out through a {@link StreamFanout} (one loop over their sockets;
- * bench/README.md, round 12). One that resumes (`Last-Event-ID`, as every `EventSource`
+ * docs/decisions/0004). One that resumes (`Last-Event-ID`, as every `EventSource`
  * reconnecting sends) subscribes on its own for its replay, the hub's exactly-once rules being
  * per subscriber, and moves into the group once the hub has nothing left to skip for it. Others
  * (several topics, rules) stay on their own.

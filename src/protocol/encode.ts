@@ -14,9 +14,8 @@ const utf8 = new TextEncoder()
 // (encode makes a new ArrayBuffer per call; Buffer.from slices a shared pool), and the hub
 // encodes every event it publishes. Same bytes, lone surrogates included (both write U+FFFD).
 // The Buffer itself is returned (a Uint8Array): Node's `Writable.write` wraps any other
-// Uint8Array in a new Buffer on every call, about 0.5 µs a write, 3 % of a fan-out to a
-// thousand sockets (bench/README.md, round 12). Browsers and other runtimes without Buffer keep
-// TextEncoder.
+// Uint8Array in a new Buffer on every call, once per socket of a fan-out
+// (docs/decisions/0001). Browsers and other runtimes without Buffer keep TextEncoder.
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
 const toUtf8: (text: string) => Uint8Array =
   NodeBuffer === undefined ? (text) => utf8.encode(text) : (text) => NodeBuffer.from(text, 'utf8')

@@ -37,9 +37,9 @@ export interface FlushSchedulerOptions {
   sliceMs?: number | undefined
   /**
    * How long a turn after a quiet spell may write at once before the rest of it queues: longer
-   * than a slice, so that a steady feed's fan-out to a thousand streams or so (11-12 ms here,
-   * 15-18 in the machine's slow spells) leaves in one go, without a pause for the loop half-way;
-   * its publish is answered after it.
+   * than a slice, so that a steady feed's fan-out to a thousand streams or so leaves in one go,
+   * without a pause for the loop half-way; its publish is answered after it
+   * (docs/decisions/0003).
    * @defaultValue six slices ({@link DEFAULT_WRITE_THROUGH_MS} with the default slice)
    */
   writeThroughMs?: number | undefined
@@ -51,9 +51,9 @@ export const DEFAULT_QUIET_MS = 1
 /** Default for {@link FlushSchedulerOptions.sliceMs}. */
 export const DEFAULT_SLICE_MS = 5
 
-// Slices a quiet turn may write at once, unless told otherwise. Three (15 ms) cut a thousand
-// streams' fan-out short whenever the machine was busy, and that pause for the loop landed on
-// the slowest events, the ones a p99 is made of (bench/README.md, round 9).
+// Slices a quiet turn may write at once, unless told otherwise. Three cut a thousand streams'
+// fan-out short whenever the machine was busy, and that pause for the loop landed on the
+// slowest events, the ones a p99 is made of (docs/decisions/0003).
 const WRITE_THROUGH_SLICES = 6
 
 /** Default for {@link FlushSchedulerOptions.writeThroughMs}, with the default slice. */
@@ -80,8 +80,8 @@ const deferToCheckPhase: Defer = (run) => {
  * without writes, each stream's first write goes at once; in one that follows a busy turn,
  * everything queues.
  *
- * A fan-out to many streams is a write each (about 10-15 µs here): 10,000 streams hold the
- * event loop for over 100 ms. So a turn writes for `sliceMs` (after a quiet spell, at once for
+ * A fan-out to many streams is a write each: 10,000 streams hold the event loop for tens of
+ * milliseconds or more. So a turn writes for `sliceMs` (after a quiet spell, at once for
  * `writeThroughMs`, six slices: one steady event's fan-out to a thousand streams then goes
  * without a pause): past it, writing at once stops for the turn, and a flush pass that is not
  * done goes on in the next turn. In between, the loop reads what has arrived: an event

@@ -18,7 +18,7 @@ const HEARTBEAT = new TextEncoder().encode(':\n\n')
  *
  * The streams are dealt into 16 slices and the timer ticks 16 times a period, each tick beating
  * one slice: a heartbeat is a write per stream, and 10,000 of them at once held up every event
- * published meanwhile by 100-150 ms, every period.
+ * published meanwhile, every period (docs/decisions/0005).
  *
  * The timer is unref'd: heartbeats never keep a process alive by themselves.
  */

@@ -68,7 +68,7 @@ export class SseStream implements Flushable {
   #wroteAtOnceInTurn = -1
   // Where writes go once the sink has settled on a target (Sink.directWrites): written there
   // straight, not through the sink. In a broadcast at a steady rate every write runs cold, and
-  // each object it reaches is one more likely cache miss (bench/README.md, round 8). Two fields,
+  // each object it reaches is one more likely cache miss (docs/decisions/0001). Two fields,
   // not the DirectWrites object, for the same reason: set together, read on every write.
   #target: SinkTarget | undefined
   #frame: ((chunk: Uint8Array) => Uint8Array) | undefined
@@ -103,9 +103,9 @@ export class SseStream implements Flushable {
    *
    * Queued bytes count against the cap as well as the sink's: a producer that never yields to
    * the event loop (awaiting only promises) would otherwise queue without bound. A stream late
-   * in a long flush pass holds what was published meanwhile: in a broadcast, about what the
-   * server sends in 15-30 µs (a pass takes that long per stream), so the default cap is reached
-   * that way only above 30 GB/s.
+   * in a long flush pass holds what was published meanwhile: in a broadcast, what the server
+   * sends in the few microseconds a pass spends per stream, far under the default cap
+   * (docs/decisions/0002).
    *
    * @returns `false` when the stream is closed, or has just been closed for exceeding its cap.
    */

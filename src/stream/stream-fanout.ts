@@ -13,8 +13,7 @@ type Frame = (chunk: Uint8Array) => Uint8Array
  *
  * Why a loop over targets: with a thousand streams, each object a delivery reaches runs cold in
  * the cache, and going from subscriber to stream to socket made a 1,000-stream fan-out 1 ms
- * slower (+6 % on the fixed-rate p99) than writing to an array of sockets (bench/README.md,
- * round 12). So the streams that write straight to a target are kept as an array of targets,
+ * slower than writing to an array of sockets (docs/decisions/0004). So the streams that write straight to a target are kept as an array of targets,
  * rebuilt after a change of members, and a write touches a stream only when its socket falls
  * behind.
  *
