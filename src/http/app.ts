@@ -15,6 +15,7 @@ import { encodeEvent } from '../protocol/encode.js'
 import { Heartbeat } from '../stream/heartbeat.js'
 import type { SseStream } from '../stream/sse-stream.js'
 import { StallWatch } from '../stream/stall-watch.js'
+import { bearerCredential } from './bearer.js'
 import { corsHeaders, preflightHeaders } from './cors.js'
 import { eventsRoute } from './events-route.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
@@ -131,8 +132,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
 
   const authorizePublish = (request: HubRequest): void => {
     if (publishKey === null) return
-    const match = /^Bearer (.+)$/.exec(request.header('authorization') ?? '')
-    const given = Buffer.from(match?.[1] ?? '')
+    const given = Buffer.from(bearerCredential(request.header('authorization')) ?? '')
     if (given.length !== publishKey.length || !timingSafeEqual(given, publishKey)) {
       throw new SseError(
         'ERR_SSE_UNAUTHORIZED',

@@ -1,7 +1,9 @@
 /**
  * Where a Mercure client's JWS is found in a request.
  */
+
 import { SseError } from '../errors.js'
+import { bearerCredential } from '../http/bearer.js'
 import type { HubRequest } from '../http/types.js'
 
 /** Default name of the cookie holding a browser's JWS, as the Mercure draft recommends. */
@@ -32,11 +34,11 @@ export function presentedToken(
 ): PresentedToken | undefined {
   const header = request.header('authorization')
   if (header !== undefined) {
-    const match = /^Bearer +(\S+) *$/i.exec(header)
-    if (match === null) {
+    const token = bearerCredential(header)
+    if (token === undefined) {
       throw new SseError('ERR_SSE_UNAUTHORIZED', 'the Authorization header must be `Bearer <JWS>`')
     }
-    return { token: match[1] as string, from: 'header' }
+    return { token, from: 'header' }
   }
   const query = request.url.searchParams.get('authorization')
   if (query !== null) return { token: query, from: 'query' }

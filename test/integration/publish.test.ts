@@ -144,6 +144,19 @@ describe('POST /publish', () => {
     expect(server.app.hub.history()).toHaveLength(1)
   })
 
+  it('takes the Bearer scheme in any case, as RFC 9110 says of every scheme', async () => {
+    server = await startTestServer({ publishKey: 's3cret' })
+    const body = JSON.stringify({ topic: 'a', data: 'x' })
+    for (const authorization of ['bearer s3cret', 'BEARER  s3cret ', 'Bearer s3cret']) {
+      const response = await post(body, { 'content-type': 'application/json', authorization })
+      expect(response.status, authorization).toBe(200)
+    }
+    for (const authorization of ['Basic s3cret', 'Bearers3cret', 'Bearer', 's3cret']) {
+      const response = await post(body, { 'content-type': 'application/json', authorization })
+      expect(response.status, authorization).toBe(401)
+    }
+  })
+
   it('answers another method with 405 and Allow', async () => {
     server = await startTestServer()
     const response = await fetch(`${server.url}/publish`)
