@@ -240,7 +240,10 @@ export async function renderProcesses(reports: readonly ProcessMetrics[]): Promi
       else known.values.push(...metric.values)
     }
   }
-  for (const report of reports) add(labelled(report.metrics, report.worker))
+  // The primary first, then the workers in order, whatever order they answered in.
+  const rank = (worker: string) => (worker === PRIMARY_WORKER ? -1 : Number(worker))
+  const ordered = [...reports].sort((a, b) => rank(a.worker) - rank(b.worker))
+  for (const report of ordered) add(labelled(report.metrics, report.worker))
   add(sums)
   return AggregatorRegistry.aggregate([[...byName.values()]]).metrics()
 }
