@@ -14,6 +14,13 @@ export { SSE_ERROR_CODES, SseError, type SseErrorCode, TooManyRequestsError } fr
 export { createHubApp, type HubApp, type HubAppStats } from './http/app.js'
 export type { CorsOrigins } from './http/cors.js'
 export { HISTORY_GAP_EVENT } from './http/events-route.js'
+export {
+  HubCounters,
+  type MetricsEndpoint,
+  REFUSAL_REASONS,
+  type RefusalCounts,
+  type RefusalReason,
+} from './http/metrics.js'
 export * from './http/options.js'
 export type { HubBodyResponse, HubRequest, HubResponse, HubStreamResponse } from './http/types.js'
 export { clockText, startClock } from './hub/clock.js'

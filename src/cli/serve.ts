@@ -15,17 +15,20 @@ import type { HubAppOptions } from '../http/options.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
 import type { HubOptions } from '../hub/options.js'
-import { createJsonLogger, type Logger } from '../logger.js'
+import type { Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
+import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
+import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
 import { integerFlag, UsageError, usageErrors } from './usage-error.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
-Runs the hub: GET /events (the clock topic by default), POST /publish, GET /healthz, GET /,
-and the Mercure endpoint /.well-known/mercure.
+Runs the hub: GET /events (the clock topic by default), POST /publish, GET /healthz (alive),
+GET /readyz (ready for clients), GET /metrics (Prometheus), GET /, and the Mercure endpoint
+/.well-known/mercure.
 
 Options:
   --port <n>                 TCP port (env PORT; default 3000)
@@ -55,6 +58,10 @@ Options:
   --publish-burst <n>        events a publisher may publish at once (default: the rate)
   --workers <n>              processes serving connections, one hub state (env SSEHUB_WORKERS;
                              default: the number of cores); 1 runs in this process alone
+  --drain-delay <seconds>    on SIGTERM, answer GET /readyz 503 for this long before
+                             closing, so a load balancer stops sending clients (default 0)
+  --log-level <level>        ${LOG_LEVELS.join(', ')} (env SSEHUB_LOG_LEVEL;
+                             default info)
   -h, --help                 this help
 
 Scale-out (several nodes behind a load balancer, one Redis):
@@ -91,6 +98,8 @@ const OPTIONS = {
   'publish-rate': { type: 'string' },
   'publish-burst': { type: 'string' },
   workers: { type: 'string' },
+  'drain-delay': { type: 'string' },
+  'log-level': { type: 'string' },
   redis: { type: 'string' },
   'redis-stream': { type: 'string' },
   'redis-stream-max-len': { type: 'string' },
@@ -132,7 +141,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const workers =
     integerFlag('workers', values.workers ?? env.SSEHUB_WORKERS, { min: 1, max: MAX_WORKERS }) ??
     availableParallelism()
-  const logger = createJsonLogger((line) => process.stderr.write(line))
+  const drainS = integerFlag('drain-delay', values['drain-delay'], { min: 0, max: 3600 }) ?? 0
+  const logger = createServerLogger(logLevelFrom(values['log-level'], env.SSEHUB_LOG_LEVEL))
   const warnings = () => {
     if (publishKey === undefined) {
       logger.warn(
@@ -146,11 +156,12 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
 
   if (workers > 1 && cluster.isPrimary) {
     // The primary holds the hub's state (unless Redis does) and supervises; workers serve.
-    const state =
-      redis === undefined ? servePrimaryState(createMemoryTransport(history), logger) : null
+    const stored = redis === undefined ? createMemoryTransport(history) : undefined
+    const state = stored === undefined ? null : servePrimaryState(stored, logger)
+    servePrimaryMetricsFor(stored)
     let url: string
     try {
-      url = await superviseWorkers({ count: workers, logger, state })
+      url = await superviseWorkers({ count: workers, logger, state, drainMs: drainS * 1000 })
     } catch (error) {
       // The worker has already said why on stderr.
       logger.error('could not start the workers', { error: (error as Error).message })
@@ -192,6 +203,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     mercure: mercure === null ? null : { ...mercure, subscriptionStore },
     logger,
     ...limits.app,
+    metrics: serverMetrics(worker, ipc !== undefined),
   })
   const running = await listen(app, { port, host: values.host ?? env.HOST })
   if (worker === null) {
@@ -207,12 +219,17 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
       return
     }
     stopping = true
+    app.drain()
     if (worker === null)
       logger.info('shutting down', { signal: reason, streams: app.stats().streams })
-    running.close().then(() => {
-      if (worker === null) logger.info('stopped')
-      process.exit(0)
-    })
+    const close = () =>
+      running.close().then(() => {
+        if (worker === null) logger.info('stopped')
+        process.exit(0)
+      })
+    // Meanwhile clients are served as before: the balancer takes the node out on /readyz.
+    if (drainS > 0) setTimeout(close, drainS * 1000)
+    else close()
   }
   process.on('SIGTERM', () => stop('SIGTERM', true))
   process.on('SIGINT', () => stop('SIGINT', true))

@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   readonly logger: Logger
   /** The shared state to attach each worker to; `null` when workers share Redis instead. */
   readonly state: PrimaryState | null
+  /** How long a stopping worker answers `/readyz` 503 before it closes (`--drain-delay`). */
+  readonly drainMs?: number | undefined
 }
 
 /**
@@ -39,6 +41,7 @@ export interface SupervisorOptions {
  */
 export function superviseWorkers(options: SupervisorOptions): Promise<string> {
   const { count, logger, state } = options
+  const stopTimeoutMs = STOP_TIMEOUT_MS + (options.drainMs ?? 0)
   // JSON, not structured clone: several times cheaper per message (see `WireEvent`).
   cluster.setupPrimary({ serialization: 'json' })
   let listening = 0
@@ -83,7 +86,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
       let alive = workers.length
       if (alive === 0) return finish(exitCode)
       for (const worker of workers) {
-        const kill = setTimeout(() => worker.process.kill('SIGKILL'), STOP_TIMEOUT_MS)
+        const kill = setTimeout(() => worker.process.kill('SIGKILL'), stopTimeoutMs)
         worker.once('exit', () => {
           clearTimeout(kill)
           if (--alive === 0) finish(exitCode)

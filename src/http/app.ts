@@ -18,6 +18,7 @@ import { StallWatch } from '../stream/stall-watch.js'
 import { bearerCredential } from './bearer.js'
 import { corsHeaders, preflightHeaders } from './cors.js'
 import { eventsRoute } from './events-route.js'
+import { HubCounters, type RefusalCounts, refusalOf } from './metrics.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 import { parsePublishRequest } from './publish-request.js'
 import { PUBLISH_KEY_HOLDERS, publisherKey, RateLimiter } from './rate-limit.js'
@@ -39,6 +40,15 @@ export interface HubAppStats {
   readonly overflows: number
   /** Streams cut since start because their client stopped reading (the write-stall limit). */
   readonly stalls: number
+  /** The rest of {@link HubCounters}, since start. */
+  readonly published: number
+  readonly delivered: number
+  readonly deliveredBytes: number
+  readonly replays: number
+  readonly replayGaps: number
+  readonly refused: RefusalCounts
+  /** Whether `/readyz` answers 200: the hub's store is reachable and the app is not draining. */
+  readonly ready: boolean
 }
 
 /** The hub server's logic, for an adapter to serve. Create one with {@link createHubApp}. */
@@ -50,6 +60,16 @@ export interface HubApp {
   /** Current counters. */
   stats(): HubAppStats
   /**
+   * What the app counts, for an adapter to add its own refusals to
+   * (`app.counters.refuse('connections')`).
+   */
+  readonly counters: HubCounters
+  /**
+   * Starts draining: `/readyz` answers 503 from now on, so a load balancer stops sending new
+   * clients, while everything else is served as before until {@link HubApp.close}.
+   */
+  drain(): void
+  /**
    * Ends every stream with a `retry:` hint, stops the clock and heartbeat, closes the hub.
    * The adapter stops accepting connections first.
    */
@@ -59,7 +79,8 @@ export interface HubApp {
 const DEMO_PAGE_URL = new URL('../../demo/index.html', import.meta.url)
 
 /**
- * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz`, `GET /`, and
+ * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz` (alive),
+ * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option), `GET /`, and
  * the Mercure endpoint `/.well-known/mercure` (subscribe, publish, subscriptions API).
  *
  * @throws {TypeError} for a bad option, naming it.
@@ -85,11 +106,11 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const publishKey = resolved.publishKey === null ? null : Buffer.from(resolved.publishKey)
   const publishLimiter =
     resolved.publishRate === null ? null : new RateLimiter(resolved.publishRate)
-  let overflows = 0
-  let stalls = 0
+  const counters = new HubCounters()
+  let draining = false
   const startedAt = Date.now()
 
-  const subscriptions = new StreamSubscriptions(hub)
+  const subscriptions = new StreamSubscriptions(hub, counters)
   const streamContext = {
     hub,
     subscriptions,
@@ -99,14 +120,15 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     retrySpreadMs: resolved.retrySpreadMs,
     maxBufferedBytes: resolved.maxBufferedBytes,
     logger,
+    counters,
     onOverflow: () => {
-      overflows++
+      counters.overflows++
       logger.warn('closed a stream over its unsent-bytes cap', {
         maxBufferedBytes: resolved.maxBufferedBytes,
       })
     },
     onStall: () => {
-      stalls++
+      counters.stalls++
       logger.warn('cut a stream whose client stopped reading', {
         writeStallMs: resolved.writeStallMs,
       })
@@ -151,6 +173,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     const { inputs, batch } = parsePublishRequest(contentType, body, resolved.maxBatchEvents)
     if (publisher !== undefined) publishLimiter?.charge(publisher, inputs.length - 1)
     const published: PublishedEvent[] = await hub.publishBatch(inputs)
+    counters.published += published.length
     if (batch) return jsonResponse(200, { ids: published.map((p) => p.id) })
     return textResponse(200, published[0]?.id ?? '')
   }
@@ -163,11 +186,20 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       streams: openStreams.size,
       subscribers: subscriptions.count,
-      overflows,
-      stalls,
+      overflows: counters.overflows,
+      stalls: counters.stalls,
       // Still 200 while Redis is away: streams stay open and heartbeats go on, and every node
       // shares the one Redis, so failing the check would take them all out of a balancer at once.
       store: hub.storeReachable ? 'reachable' : 'unreachable',
+    })
+
+  // Readiness, unlike liveness, follows the store: a balancer then sends new clients to a node
+  // that can replay to them; the streams already open stay where they are.
+  const isReady = () => !draining && hub.storeReachable
+  const readiness = (): HubResponse =>
+    jsonResponse(isReady() ? 200 : 503, {
+      status: draining ? 'draining' : hub.storeReachable ? 'ready' : 'store unreachable',
+      pid: process.pid,
     })
 
   const page = (): HubResponse => {
@@ -180,6 +212,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     ['/events', { GET: (request) => eventsRoute(request, eventsContext) }],
     ['/publish', { POST: publish }],
     ['/healthz', { GET: health }],
+    ['/readyz', { GET: readiness }],
     ['/', { GET: page }],
   ])
   if (mercure !== null) {
@@ -205,7 +238,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     })
   }
 
-  return {
+  const app: HubApp = {
     hub,
     async handle(request) {
       const cors = corsHeaders(resolved.corsOrigins, request.header('origin'))
@@ -214,6 +247,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
         response = await route(request)
       } catch (error) {
         if (!(error instanceof SseError)) logger.error('request failed', { error: String(error) })
+        const refusal = refusalOf(error)
+        if (refusal !== undefined) counters.refuse(refusal)
         response = errorResponse(error)
       }
       Object.assign(response.headers, cors)
@@ -223,10 +258,22 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     stats: () => ({
       streams: openStreams.size,
       subscribers: subscriptions.count,
-      overflows,
-      stalls,
+      overflows: counters.overflows,
+      stalls: counters.stalls,
+      published: counters.published,
+      delivered: counters.delivered,
+      deliveredBytes: counters.deliveredBytes,
+      replays: counters.replays,
+      replayGaps: counters.replayGaps,
+      refused: counters.refused(),
+      ready: isReady(),
     }),
+    counters,
+    drain() {
+      draining = true
+    },
     close() {
+      draining = true
       stopClock()
       heartbeat?.stop()
       stallWatch?.stop()
@@ -237,4 +284,15 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       hub.close()
     },
   }
+  // Made once the app is: what it renders reads the app's counters.
+  const metrics = options.metrics?.(app) ?? null
+  if (metrics !== null) {
+    routes.set('/metrics', {
+      GET: async () => {
+        const body = await metrics.render()
+        return { status: 200, headers: { 'content-type': metrics.contentType }, body }
+      },
+    })
+  }
+  return app
 }

@@ -8,7 +8,9 @@ import type { MercureOptions } from '../mercure/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../stream/sse-stream.js'
 import { DEFAULT_WRITE_STALL_MS } from '../stream/stall-watch.js'
+import type { HubApp } from './app.js'
 import type { CorsOrigins } from './cors.js'
+import type { MetricsEndpoint } from './metrics.js'
 
 /** Default for {@link HubAppOptions.clockTopic}: the seed's clock, sent to `/events` by default. */
 export const DEFAULT_CLOCK_TOPIC = 'clock'
@@ -67,6 +69,11 @@ export interface HubAppOptions {
   demoPage?: string | null | undefined
   /** Where the server logs. @defaultValue silent */
   logger?: Logger | undefined
+  /**
+   * Makes what `GET /metrics` answers with, given the app (whose `stats()` it may read);
+   * `null`: no such route (404). @defaultValue null
+   */
+  metrics?: ((app: HubApp) => MetricsEndpoint) | null | undefined
   /** The Mercure endpoint's options; `null`: no Mercure endpoint. @defaultValue all defaults */
   mercure?: MercureOptions | null | undefined
   /**

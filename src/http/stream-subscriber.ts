@@ -3,6 +3,7 @@
  */
 import type { HubEvent, Subscriber } from '../hub/types.js'
 import type { SseStream } from '../stream/sse-stream.js'
+import { HubCounters } from './metrics.js'
 
 /** Who subscribes, without where its events go (the stream decides that). */
 export type SubscriberSpec = Omit<Subscriber, 'deliver' | 'onHistoryGap'>
@@ -24,8 +25,11 @@ export class StreamSubscriber implements Subscriber {
   stream: SseStream | undefined
   historyGap = false
   #whenLive: { isLive: () => boolean; then: () => void } | undefined
+  readonly #counters: HubCounters
 
-  constructor(spec: SubscriberSpec) {
+  /** `counters`: where its deliveries are counted (the app's). */
+  constructor(spec: SubscriberSpec, counters: HubCounters = new HubCounters()) {
+    this.#counters = counters
     this.topics = spec.topics
     this.matchesTopic = spec.matchesTopic
     this.topicPrefix = spec.topicPrefix
@@ -36,6 +40,9 @@ export class StreamSubscriber implements Subscriber {
     const stream = this.stream
     if (stream !== undefined) stream.writeBytes(event.bytes)
     else this.pending?.push(event.bytes)
+    const counters = this.#counters
+    counters.delivered++
+    counters.deliveredBytes += event.bytes.byteLength
     const live = this.#whenLive
     if (live?.isLive()) {
       this.#whenLive = undefined

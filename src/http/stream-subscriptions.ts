@@ -5,6 +5,7 @@
 import type { Hub } from '../hub/hub.js'
 import type { HubEvent, Subscriber, Subscription } from '../hub/types.js'
 import { StreamFanout } from '../stream/stream-fanout.js'
+import { HubCounters } from './metrics.js'
 import type { StreamSubscriber } from './stream-subscriber.js'
 
 /** A stream's subscription, of whichever kind. */
@@ -26,10 +27,13 @@ export interface StreamSubscription {
 export class StreamSubscriptions {
   readonly #hub: Hub
   readonly #groups = new Map<string, TopicGroup>()
+  readonly #counters: HubCounters
   #count = 0
 
-  constructor(hub: Hub) {
+  /** `counters`: where deliveries through the topic groups are counted (the app's). */
+  constructor(hub: Hub, counters: HubCounters = new HubCounters()) {
     this.#hub = hub
+    this.#counters = counters
   }
 
   /** Subscriptions made and not ended, of either kind. */
@@ -93,7 +97,7 @@ export class StreamSubscriptions {
   #enter(topic: string, member: StreamSubscriber): StreamSubscription & { group: TopicGroup } {
     let group = this.#groups.get(topic)
     if (group === undefined) {
-      group = new TopicGroup(topic, this.#hub)
+      group = new TopicGroup(topic, this.#hub, this.#counters)
       this.#groups.set(topic, group)
     }
     const joined = group
@@ -126,8 +130,10 @@ class TopicGroup implements Subscriber {
   // let in at the next).
   readonly #waiting = new Set<StreamSubscriber>()
   readonly #fanout = new StreamFanout()
+  readonly #counters: HubCounters
 
-  constructor(topic: string, hub: Hub) {
+  constructor(topic: string, hub: Hub, counters: HubCounters) {
+    this.#counters = counters
     this.topics = [topic]
     this.subscription = hub.subscribe(this)
     // A member moving in from its own subscription does not wait for this: a rejection (the hub
@@ -166,7 +172,13 @@ class TopicGroup implements Subscriber {
       return
     }
     for (const member of this.#waiting) member.deliver(event)
-    this.#fanout.write(event.bytes)
+    const fanout = this.#fanout
+    fanout.write(event.bytes)
+    // Once per event, for all the fan-out's streams; members waiting counted their own above.
+    const reached = fanout.size
+    const counters = this.#counters
+    counters.delivered += reached
+    counters.deliveredBytes += reached * event.bytes.byteLength
   }
 
   #admitStarted(): void {

@@ -7,6 +7,7 @@ import { encodeEvent } from '../protocol/encode.js'
 import type { Heartbeat } from '../stream/heartbeat.js'
 import type { Sink } from '../stream/sink.js'
 import { SseStream } from '../stream/sse-stream.js'
+import type { HubCounters } from './metrics.js'
 import { StreamSubscriber, type SubscriberSpec } from './stream-subscriber.js'
 import type { StreamSubscriptions } from './stream-subscriptions.js'
 import type { HubRequest } from './types.js'
@@ -24,6 +25,8 @@ export interface StreamContext {
   readonly retrySpreadMs: number
   readonly maxBufferedBytes: number | null
   readonly logger: Logger
+  /** Where deliveries and replays are counted. */
+  readonly counters: HubCounters
   /** Counts streams closed for exceeding the unsent-bytes cap. */
   onOverflow(): void
   /** Counts streams cut because their client stopped reading. */
@@ -63,8 +66,12 @@ export async function subscribeStream(
   spec: SubscriberSpec,
   lastEventId: string | undefined,
 ): Promise<PendingStream> {
-  const subscriber = new StreamSubscriber(spec)
+  const subscriber = new StreamSubscriber(spec, context.counters)
   const subscription = await context.subscriptions.subscribe(subscriber, lastEventId)
+  if (lastEventId !== undefined) {
+    context.counters.replays++
+    if (subscriber.historyGap) context.counters.replayGaps++
+  }
   return {
     historyGap: subscriber.historyGap,
     start(sink, preface) {

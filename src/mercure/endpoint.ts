@@ -155,6 +155,7 @@ export function createMercureEndpoint(
       )
     }
     const { id } = await context.hub.publish(input.topics, input)
+    context.counters.published++
     return textResponse(200, id)
   }
 

@@ -211,7 +211,8 @@ describe('ssehub serve --workers', () => {
   })
 
   it('stops every worker on SIGTERM: streams get a retry hint, exit code 0', async () => {
-    const hub = await serveWorkers(['--no-clock'])
+    // No heartbeat: one due within a second of a worker's start could fall between the hints.
+    const hub = await serveWorkers(['--no-clock', '--heartbeat', '0'])
     const a = await open(`${hub.url}/events?topic=a`)
     const b = await open(`${hub.url}/events?topic=a`)
     hub.child.kill('SIGTERM')
