@@ -124,6 +124,15 @@ export function describeTransportContract(name: string, create: TransportFactory
       expect(read.events.map((e) => e.data)).toEqual(['4'])
     })
 
+    it('still resumes after a reused id once its older event is evicted', async () => {
+      const transport = await make({ historySize: 3 })
+      await transport.publish([input('1', { id: 'x' }), input('2'), input('3', { id: 'x' })])
+      await transport.publish([input('4')])
+      const read = await transport.readAfter('x')
+      expect(read.found).toBe(true)
+      expect(read.events.map((e) => e.data)).toEqual(['4'])
+    })
+
     it('keeps the newest events up to the count bound, so an evicted id is a gap', async () => {
       const transport = await make({ historySize: 3 })
       const acks = await transport.publish(['1', '2', '3', '4', '5'].map((d) => input(d)))
