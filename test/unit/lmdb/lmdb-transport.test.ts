@@ -137,8 +137,10 @@ describe('the LMDB transport', () => {
       code: 'ERR_SSE_TRANSPORT_UNAVAILABLE',
       message: expect.stringContaining('another process now writes the history file'),
     })
+    expect(first.reachable?.()).toBe(false)
     await publish(second, '2')
     expect(second.history().map((e) => e.data)).toEqual(['1', '2'])
+    expect(second.reachable?.()).toBe(true)
   })
 
   // Mapped as it is, either would crash the process (LMDB trusts its file).
