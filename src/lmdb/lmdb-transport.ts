@@ -103,21 +103,23 @@ export async function createLmdbTransport(options: LmdbTransportOptions): Promis
   /** Removes the oldest events until every bound holds; returns the new totals. */
   const evict = (count: number, bytes: number, timeMs: number): [number, number] => {
     const expired = historyAgeMs === null ? Number.NEGATIVE_INFINITY : timeMs - historyAgeMs
-    const doomed: Array<{ seq: number; key: string | Buffer }> = []
+    const doomed: Array<{ seq: number; key: string | Buffer | undefined }> = []
     for (const { key: seq, value } of events.getRange({})) {
       const over = count > historySize || (bytes > historyBytes && count > 1)
-      const header = over || historyAgeMs !== null ? recordHeader(value) : undefined
-      if (header === undefined || (!over && header.timeMs >= expired)) break
-      const key = indexKey(header.id)
+      if (!over && historyAgeMs === null) break
+      const header = readableHeader(value)
+      // A record that cannot be read cannot be replayed either: it goes first.
+      if (header !== undefined && !over && header.timeMs >= expired) break
+      const key = header === undefined ? undefined : indexKey(header.id)
       doomed.push({ seq, key })
       count--
-      bytes -= storedBytes(value, key)
+      bytes -= storedBytes(value, key ?? '')
     }
     // Removed after the walk: a cursor over entries being removed would skip some.
     for (const { seq, key } of doomed) {
       events.removeSync(seq)
       // A publisher may reuse an id: the index then points at a newer event, which stays.
-      if (ids.get(key) === seq) ids.removeSync(key)
+      if (key !== undefined && ids.get(key) === seq) ids.removeSync(key)
     }
     return [count, bytes]
   }
@@ -347,6 +349,14 @@ export async function createLmdbTransport(options: LmdbTransportOptions): Promis
       waiting = []
       closeFile()
     },
+  }
+}
+
+function readableHeader(record: Uint8Array): ReturnType<typeof recordHeader> | undefined {
+  try {
+    return recordHeader(record)
+  } catch {
+    return undefined
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { open as openLmdb } from 'lmdb'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { HubEvent } from '../../../src/hub/types.js'
 import {
@@ -8,6 +9,7 @@ import {
   type LmdbTransport,
   type LmdbTransportOptions,
 } from '../../../src/lmdb/lmdb-transport.js'
+import { silentLogger } from '../../../src/logger.js'
 import { describeTransportContract } from '../../helpers/transport-contract.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ssehub-lmdb-'))
@@ -116,6 +118,25 @@ describe('the LMDB transport', () => {
     // Reopened without the bound, it shows what the file holds.
     const after = await reopen(transport, { path })
     expect(after.history().map((e) => e.data)).toEqual(['latest'])
+  })
+
+  it('skips a record it cannot read in replay, and evicts it first', async () => {
+    const path = newPath()
+    const before = await make({ path })
+    await publish(before, '1', '2', '3')
+    before.close()
+    await before.closed
+    const raw = openLmdb({ path, noSubdir: true, maxDbs: 3 })
+    await raw.openDB('events', { encoding: 'binary' }).put(1, Buffer.from('damaged'))
+    await raw.close()
+    const errors: string[] = []
+    const logger = { ...silentLogger, error: (message: string) => void errors.push(message) }
+    const after = await make({ path, historySize: 3, logger })
+    expect(after.history().map((e) => e.data)).toEqual(['2', '3'])
+    expect(errors).toEqual(['skipped an event the history file holds but ssehub cannot read'])
+    await publish(after, '4')
+    expect(after.history().map((e) => e.data)).toEqual(['2', '3', '4'])
+    expect(errors).toHaveLength(1)
   })
 
   it('resumes after an id too long to be an index key as it is', async () => {
