@@ -167,15 +167,19 @@ export async function createLmdbTransport(options: LmdbTransportOptions): Promis
 
   /** Writes every waiting publish (and the age bound) in one transaction; one at a time. */
   const writeGroup = (): void => {
-    let group: Waiting[] = []
+    let group: Waiting[] | undefined
     let written: HubEvent[][] = []
+    const take = () => {
+      const taken = waiting
+      waiting = []
+      waitingEvents = 0
+      return taken
+    }
     writing = env
       .childTransaction(() => {
         // Taken when the transaction starts, not when it was asked for: publishes made meanwhile
         // join this commit.
-        group = waiting
-        waiting = []
-        waitingEvents = 0
+        group = take()
         expiryDue = false
         if (meta.get(META.owner) !== owner) throw new OwnerChangedError()
         const timeMs = now()
@@ -199,11 +203,14 @@ export async function createLmdbTransport(options: LmdbTransportOptions): Promis
         nextSeq = after
         lastDelivered = after - 1
         for (const batch of written) for (const event of batch) listener(event)
-        for (const [index, waiter] of group.entries()) waiter.resolve(written[index] as HubEvent[])
+        for (const [index, waiter] of (group ?? []).entries()) {
+          waiter.resolve(written[index] as HubEvent[])
+        }
       })
       .catch((error: unknown) => {
         const failure = writeFailure(error)
-        for (const waiter of group) waiter.reject(failure)
+        // Failed before the transaction began: those waiting fail too, rather than loop.
+        for (const waiter of group ?? take()) waiter.reject(failure)
       })
       .finally(() => {
         writing = undefined
