@@ -10,11 +10,13 @@ import { isStopMessage } from '../cluster/messages.js'
 import { servePrimaryState } from '../cluster/primary-state.js'
 import { workerSubscriptionStore } from '../cluster/shared-subscriptions.js'
 import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster/supervisor.js'
+import { SseError } from '../errors.js'
 import { createHubApp } from '../http/app.js'
 import type { HubAppOptions } from '../http/options.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
 import type { HubOptions } from '../hub/options.js'
+import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
@@ -41,6 +43,10 @@ Options:
                              0 for never (default 30)
   --history-size <n>         events kept for replay (default 10000)
   --history-bytes <n>        memory the kept events may take, in bytes (default 33554432)
+  --history-file <path>      keep the history in this file (LMDB), so it survives a crash or
+                             a restart; a publish is acknowledged once it is on disk
+                             (env SSEHUB_HISTORY_FILE; default: none, in memory)
+  --history-age <seconds>    with --history-file: oldest event kept (default: no bound)
   --max-buffered-bytes <n>   unsent bytes before a slow client is dropped (default 1048576)
   --cors-origins <list>      comma-separated origins, or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
@@ -72,7 +78,7 @@ Scale-out (several nodes behind a load balancer, one Redis):
   --redis-stream-max-age <s> seconds kept for replay; 0 for no bound (default 0)
   --redis-node-lease <s>     with --subscriptions: seconds a node that died keeps its
                              subscriptions before another ends them (default 10, at least 3)
-  With --redis, --history-size and --history-bytes do not apply. Every node publishes
+  With --redis, --history-size, --history-bytes and --history-file do not apply. Every node publishes
   the clock; run all but one with --no-clock.
 
 ${MERCURE_HELP}`
@@ -86,6 +92,8 @@ const OPTIONS = {
   'write-stall': { type: 'string' },
   'history-size': { type: 'string' },
   'history-bytes': { type: 'string' },
+  'history-file': { type: 'string' },
+  'history-age': { type: 'string' },
   'max-buffered-bytes': { type: 'string' },
   'cors-origins': { type: 'string' },
   'publish-key': { type: 'string' },
@@ -138,6 +146,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
   }
   const limits = limitFlags(values)
+  const historyFile = historyFileConfig(values, env, history, redis !== undefined)
   const workers =
     integerFlag('workers', values.workers ?? env.SSEHUB_WORKERS, { min: 1, max: MAX_WORKERS }) ??
     availableParallelism()
@@ -156,7 +165,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
 
   if (workers > 1 && cluster.isPrimary) {
     // The primary holds the hub's state (unless Redis does) and supervises; workers serve.
-    const stored = redis === undefined ? createMemoryTransport(history) : undefined
+    const stored =
+      redis === undefined ? await localTransport(history, historyFile, logger) : undefined
     const state = stored === undefined ? null : servePrimaryState(stored, logger)
     servePrimaryMetricsFor(stored)
     let url: string
@@ -176,7 +186,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const worker = cluster.isWorker ? Number(env[WORKER_INDEX_ENV] ?? 0) : null
   const shared = redis !== undefined ? await connectRedis(redis, logger) : undefined
   const ipc = redis === undefined && worker !== null ? createIpcTransport() : undefined
-  const transport = shared ?? ipc ?? createMemoryTransport(history)
+  const transport = shared ?? ipc ?? (await localTransport(history, historyFile, logger))
   const hub = createHub({ transport, logger, ...limits.hub })
   // Where other processes serve the same hub, the subscriptions API lists theirs as well.
   const subscriptionStore =
@@ -339,6 +349,68 @@ function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig |
     maxAgeMs: maxAgeS === undefined || maxAgeS === 0 ? null : maxAgeS * 1000,
     nodeLeaseMs: leaseS === undefined ? undefined : leaseS * 1000,
   }
+}
+
+/** The history file's options from the flags, checked; `undefined` without one (in memory). */
+type HistoryFileConfig = { path: string; historyAgeMs: number | null }
+
+/**
+ * Reads and checks `--history-file` and `--history-age`.
+ *
+ * @throws {UsageError} for a bad flag, one that needs `--history-file` without it, or a history
+ *   file beside Redis.
+ */
+function historyFileConfig(
+  values: ServeValues,
+  env: NodeJS.ProcessEnv,
+  history: { historySize: number | undefined },
+  withRedis: boolean,
+): HistoryFileConfig | undefined {
+  const path =
+    values['history-file'] ?? (env.SSEHUB_HISTORY_FILE === '' ? undefined : env.SSEHUB_HISTORY_FILE)
+  const ageS = integerFlag('history-age', values['history-age'], { min: 1, max: INT_MAX / 1000 })
+  if (path === undefined) {
+    if (ageS !== undefined) throw new UsageError('--history-age needs --history-file')
+    return undefined
+  }
+  if (path === '') throw new UsageError('--history-file must not be empty')
+  if (withRedis) {
+    throw new UsageError(
+      '--history-file cannot be used with --redis: the Redis stream is the history then (bound it with --redis-stream-max-len or --redis-stream-max-age)',
+    )
+  }
+  if (history.historySize === 0) {
+    throw new UsageError('--history-size must be at least 1 with --history-file')
+  }
+  return { path, historyAgeMs: ageS === undefined ? null : ageS * 1000 }
+}
+
+/**
+ * The transport of a hub whose state is in this process: the history file if one is given (the
+ * LMDB module is loaded only then), else memory.
+ *
+ * @throws {SseError} `ERR_SSE_TRANSPORT_UNAVAILABLE` when the file cannot be opened, or the
+ *   optional package lmdb is not installed.
+ */
+async function localTransport(
+  history: { historySize: number | undefined; historyBytes: number | undefined },
+  file: HistoryFileConfig | undefined,
+  logger: Logger,
+): Promise<Transport> {
+  if (file === undefined) return createMemoryTransport(history)
+  let lmdb: typeof import('../lmdb/lmdb-transport.js')
+  try {
+    lmdb = await import('../lmdb/lmdb-transport.js')
+  } catch (error) {
+    throw new SseError(
+      'ERR_SSE_TRANSPORT_UNAVAILABLE',
+      `--history-file needs the optional package lmdb, which cannot be loaded (${(error as Error).message}); install it with npm install lmdb`,
+      { cause: error },
+    )
+  }
+  const transport = await lmdb.createLmdbTransport({ ...history, ...file, logger })
+  logger.info('keeping the history in a file', { path: file.path })
+  return transport
 }
 
 /**
