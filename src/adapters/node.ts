@@ -9,25 +9,34 @@
  * // later: await server.close()
  * ```
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { SseError } from '../errors.js'
 import type { HubApp } from '../http/app.js'
-import type { HubRequest, HubResponse } from '../http/types.js'
+import type { HubResponse } from '../http/types.js'
+import { type Logger, silentLogger } from '../logger.js'
+import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'
+import { type ListenOptions, resolveListenOptions } from './node-options.js'
+import { NodeHubRequest } from './node-request.js'
 import { NodeSink } from './node-sink.js'
 
-/** Default for {@link ListenOptions.closeTimeoutMs}: how long a graceful close may take. */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 5000
-
-/** Where and how to listen. */
-export interface ListenOptions {
-  /** TCP port; 0 picks a free one. @defaultValue 3000 */
-  port?: number | undefined
-  /** Interface to bind. @defaultValue Node's default (all interfaces) */
-  host?: string | undefined
-  /** After this, connections still open at close are destroyed. @defaultValue {@link DEFAULT_CLOSE_TIMEOUT_MS} */
-  closeTimeoutMs?: number | undefined
-}
+export {
+  type ConnectionStats,
+  defaultMaxConnections,
+  readFdLimit,
+} from './connection-limits.js'
+export {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  type ListenOptions,
+} from './node-options.js'
 
 /** A running server. */
 export interface RunningServer {
@@ -37,6 +46,8 @@ export interface RunningServer {
   readonly port: number
   /** Base URL, e.g. `http://127.0.0.1:3000`. */
   readonly url: string
+  /** Connections open now, and requests refused for the connection limits since start. */
+  stats(): ConnectionStats
   /**
    * Stops accepting, ends every stream with a `retry:` hint, and resolves when all connections
    * are closed (destroying those still open after `closeTimeoutMs`).
@@ -44,58 +55,157 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** A `node:http` request listener answering with `app`. */
-export function toNodeListener(app: HubApp): (req: IncomingMessage, res: ServerResponse) => void {
+/** What the request listener needs beside the app. */
+interface ListenerSettings {
+  readonly bodyTimeoutMs: number | null
+  readonly logger: Logger
+  readonly limiter: ConnectionLimiter | undefined
+}
+
+/**
+ * A `node:http` request listener answering with `app`. Without {@link listen}, no connection
+ * limit applies, and the server's own timeouts are the caller's to set.
+ */
+export function toNodeListener(
+  app: HubApp,
+  options: Pick<ListenOptions, 'bodyTimeoutMs' | 'logger'> = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const { bodyTimeoutMs, logger } = resolveListenOptions(
+    { ...options, maxConnections: null },
+    app.logger ?? silentLogger,
+  )
+  return createListener(app, { bodyTimeoutMs, logger, limiter: undefined })
+}
+
+function createListener(
+  app: HubApp,
+  settings: ListenerSettings,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const { bodyTimeoutMs, logger, limiter } = settings
   return (req, res) => {
-    let request: HubRequest
+    const over = limiter?.noteRequest(req.socket)
+    let request: NodeHubRequest
     try {
-      request = toHubRequest(req)
+      request = new NodeHubRequest(req, bodyTimeoutMs)
     } catch {
       // A request target Node's parser lets through but WHATWG URL refuses, such as `//[`.
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
       res.end('the request target is not a valid URL\n')
       return
     }
+    const refusal = over === undefined ? undefined : limiter?.refusal(request, over)
+    if (refusal !== undefined) {
+      app.counters.refuse('connections')
+      return respond(req, res, request, refusal, true, logger)
+    }
     app.handle(request).then(
-      (response) => writeResponse(res, response),
-      () => {
-        // app.handle never rejects; this only guards against a broken custom app.
-        if (!res.headersSent) res.writeHead(500).end()
-      },
+      (response) => respond(req, res, request, response, over !== undefined, logger),
+      // app.handle never rejects; this only guards against a broken custom app.
+      (error: unknown) => failed(res, error, logger),
     )
   }
 }
 
-/** Serves `app` on a new `node:http` server. */
+/** Serves `app` on a new `node:http` server. @throws {TypeError} for a bad option, naming it. */
 export async function listen(app: HubApp, options: ListenOptions = {}): Promise<RunningServer> {
-  const server = createServer(toNodeListener(app))
-  // Event streams are long-lived; Node's default request timeout (300 s) would cut them.
+  const settings = resolveListenOptions(options, app.logger ?? silentLogger)
+  const { headersTimeoutMs, logger } = settings
+  const limiter = new ConnectionLimiter(settings, logger)
+  const server = createServer(
+    // Node looks for heads past their deadline on this period (30 s by default): at 10 s a
+    // slow head would otherwise last up to 40 s.
+    { connectionsCheckingInterval: checkingInterval(headersTimeoutMs) },
+    createListener(app, { bodyTimeoutMs: settings.bodyTimeoutMs, logger, limiter }),
+  )
+  // Event streams are long-lived; Node's request timeout (300 s by default) would cut them.
+  // Heads and bodies have their own deadlines instead.
   server.requestTimeout = 0
-  server.headersTimeout = 60_000
+  server.headersTimeout = headersTimeoutMs ?? 0
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs
+  server.on('connection', (socket) => limiter.admit(socket))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 3000, options.host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject)
       resolve()
     })
   })
   const { port, address, family } = server.address() as AddressInfo
   const host = family === 'IPv6' ? `[${address}]` : address
-  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
   let closing: Promise<void> | undefined
   return {
     server,
     port,
     url: `http://${address === '::' || address === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    stats: () => limiter.stats(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         app.close()
         server.closeIdleConnections()
-        setTimeout(() => server.closeAllConnections(), closeTimeoutMs).unref()
+        setTimeout(() => server.closeAllConnections(), settings.closeTimeoutMs).unref()
       })
       return closing
     },
+  }
+}
+
+/** A quarter of the head deadline, from 100 ms to 1 s. */
+function checkingInterval(headersTimeoutMs: number | null): number {
+  return headersTimeoutMs === null
+    ? 30_000
+    : Math.min(1000, Math.max(100, Math.floor(headersTimeoutMs / 4)))
+}
+
+/**
+ * Writes `response`; a response that cannot be written (a header HTTP cannot carry, say) is
+ * logged and becomes a 500, or a cut connection once headers are out, never a throw.
+ */
+function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: NodeHubRequest,
+  response: HubResponse,
+  close: boolean,
+  logger: Logger,
+): void {
+  try {
+    writeResponse(res, response, close || request.timedOut)
+  } catch (error) {
+    failed(res, error, logger)
+    return
+  }
+  // Answered before its body came in whole (a 401 or 413, say): Node drains the rest to keep the
+  // connection, so the body deadline still holds.
+  if (!req.complete && !request.timedOut) boundDrain(req, request.bodyDeadline)
+}
+
+function boundDrain(req: IncomingMessage, deadline: number): void {
+  if (deadline === Number.POSITIVE_INFINITY) return
+  setTimeout(
+    () => {
+      if (!req.complete) req.socket.destroy()
+    },
+    Math.max(0, deadline - Date.now()),
+  ).unref()
+}
+
+function failed(res: ServerResponse, error: unknown, logger: Logger): void {
+  logger.error('could not write a response', { error: String(error) })
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  // A header that failed may have left the others set on the response.
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  try {
+    res.writeHead(500, STATUS_CODES[500], {
+      'content-type': 'text/plain; charset=utf-8',
+      connection: 'close',
+    })
+    res.end('internal error\n')
+  } catch {
+    res.destroy()
   }
 }
 
@@ -103,66 +213,14 @@ function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
 }
 
-function toHubRequest(req: IncomingMessage): HubRequest {
-  return {
-    method: req.method ?? 'GET',
-    url: new URL(req.url ?? '/', 'http://localhost'),
-    httpVersionMajor: req.httpVersionMajor,
-    clientAddress: req.socket.remoteAddress,
-    header(name) {
-      const value = req.headers[name]
-      return Array.isArray(value) ? value.join(', ') : value
-    },
-    body: (limit) => readBody(req, limit),
-  }
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  // With its length declared, the body is whole once that many bytes are buffered; a small
-  // body sent with its head is, after the microtasks that follow the head's parsing. Taken
-  // from the buffer then, a publish goes on a tick or two before 'data' and 'end' would come
-  // (bench/README.md, round 13). Otherwise, or past the limit, it streams.
-  const declared = Number(req.headers['content-length'])
-  if (declared <= limit) {
-    if (req.readableLength < declared) await undefined
-    if (req.readableLength === declared && req.listenerCount('data') === 0) {
-      const body = declared === 0 ? null : (req.read() as Buffer | null)
-      // Let the request run to its end ('end', 'close') as it would if read through 'data'.
-      req.resume()
-      return body ?? Buffer.alloc(0)
-    }
-  }
-  return streamedBody(req, limit, declared)
-}
-
-function streamedBody(req: IncomingMessage, limit: number, declared: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () =>
-      new SseError('ERR_SSE_PAYLOAD_TOO_LARGE', `the body exceeds the limit of ${limit} bytes`)
-    // Past the limit the rest is drained, not read: destroying the request would take the
-    // socket with it, and the client would see a reset instead of the 413.
-    if (declared > limit) {
-      req.resume()
-      return reject(tooLarge())
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      if (size > limit) return
-      size += chunk.length
-      if (size <= limit) return void chunks.push(chunk)
-      chunks.length = 0
-      reject(tooLarge())
-    })
-    // A small body comes in one chunk: hand it over as it is rather than copy it.
-    req.once('end', () =>
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-    )
-    req.once('error', reject)
-  })
-}
-
-function writeResponse(res: ServerResponse, response: HubResponse): void {
+function writeResponse(res: ServerResponse, response: HubResponse, close: boolean): void {
+  // `Connection: close` makes Node close the socket once the answer is out, freeing its fd.
+  if (close) response.headers.connection = 'close'
+  // Node sends a head's characters as latin1 bytes when the head leaves on its own, but encodes
+  // them as UTF-8 when it joins the head to a string body or flushes it with `flushHeaders`: a
+  // header holding UTF-8 bytes (see `headerValue`) would be encoded twice. Such a head is made
+  // to leave on its own.
+  const bytesInHead = hasNonAsciiValue(response.headers)
   if ('body' in response) {
     const { status, headers, body } = response
     // With its length known the head and body leave in one plain write; without it Node frames
@@ -170,12 +228,21 @@ function writeResponse(res: ServerResponse, response: HubResponse): void {
     // the costliest step of answering a publish. 204 and 304 carry no body and no length.
     if (status !== 204 && status !== 304) headers['content-length'] = String(byteLength(body))
     res.writeHead(status, headers)
-    res.end(body)
+    res.end(bytesInHead && typeof body === 'string' ? Buffer.from(body) : body)
     return
   }
   res.writeHead(response.status, response.headers)
   // Headers go out now, not with the first event: EventSource reports `open` on them.
-  res.flushHeaders()
+  if (bytesInHead) res.write(NO_BYTES)
+  else res.flushHeaders()
   res.socket?.setNoDelay(true)
   response.start(new NodeSink(res))
+}
+
+const NO_BYTES = Buffer.alloc(0)
+const NON_ASCII = /[\u0080-\uffff]/
+
+function hasNonAsciiValue(headers: Record<string, string>): boolean {
+  for (const name in headers) if (NON_ASCII.test(headers[name] as string)) return true
+  return false
 }

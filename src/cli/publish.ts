@@ -2,7 +2,7 @@
  * `ssehub publish`: send one event to a running hub.
  */
 import { parseArgs } from 'node:util'
-import { integerFlag, UsageError, urlFlag, usageErrors } from './usage-error.js'
+import { integerFlag, joinDashedValues, UsageError, urlFlag, usageErrors } from './usage-error.js'
 
 export const PUBLISH_HELP = `Usage: ssehub publish <topic> <data> [options]
 
@@ -29,7 +29,12 @@ const OPTIONS = {
 /** Runs `publish`; resolves with the process exit code. */
 export async function publish(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = usageErrors(() =>
-    parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+    parseArgs({
+      args: joinDashedValues(args, OPTIONS),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }),
   )
   if (values.help) {
     process.stdout.write(PUBLISH_HELP)

@@ -21,10 +21,11 @@ import type { Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
+import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
 import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
-import { integerFlag, UsageError, usageErrors } from './usage-error.js'
+import { integerFlag, joinDashedValues, UsageError, usageErrors } from './usage-error.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
@@ -81,6 +82,7 @@ Scale-out (several nodes behind a load balancer, one Redis):
   With --redis, --history-size, --history-bytes and --history-file do not apply. Every node publishes
   the clock; run all but one with --no-clock.
 
+${CONNECTION_HELP}
 ${MERCURE_HELP}`
 
 const OPTIONS = {
@@ -114,6 +116,7 @@ const OPTIONS = {
   'redis-stream-max-age': { type: 'string' },
   'redis-node-lease': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_FLAGS,
   ...MERCURE_FLAGS,
 } as const
 
@@ -124,7 +127,12 @@ const MAX_WORKERS = 1024
 /** Runs `serve`; resolves once the server is listening. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = usageErrors(() =>
-    parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }),
+    parseArgs({
+      args: joinDashedValues(args, OPTIONS),
+      options: OPTIONS,
+      allowPositionals: false,
+      strict: true,
+    }),
   )
   if (values.help) return void process.stdout.write(SERVE_HELP)
   const port = integerFlag('port', values.port ?? env.PORT, { min: 0, max: 65_535 }) ?? 3000
@@ -141,6 +149,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   // Checked here, once, so a bad key stops the command before any worker starts.
   if (mercure !== null) resolveMercureOptions(mercure)
   const redis = redisConfig(values, env)
+  const connections = listenOptionsFrom(values, env)
   const history = {
     historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
     historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
@@ -215,7 +224,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     ...limits.app,
     metrics: serverMetrics(worker, ipc !== undefined),
   })
-  const running = await listen(app, { port, host: values.host ?? env.HOST })
+  const running = await listen(app, { port, host: values.host ?? env.HOST, ...connections })
   if (worker === null) {
     warnings()
     logger.info('listening', { url: running.url, pid: process.pid })

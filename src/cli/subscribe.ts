@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import { subscribe as subscribeTo } from '../client/subscribe.js'
 import { causeOf, withSlash } from './publish.js'
-import { UsageError, urlFlag, usageErrors } from './usage-error.js'
+import { joinDashedValues, UsageError, urlFlag, usageErrors } from './usage-error.js'
 
 export const SUBSCRIBE_HELP = `Usage: ssehub subscribe <topic...> [options]
 
@@ -29,7 +29,12 @@ const OPTIONS = {
 /** Runs `subscribe` until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function subscribe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = usageErrors(() =>
-    parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }),
+    parseArgs({
+      args: joinDashedValues(args, OPTIONS),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }),
   )
   if (values.help) {
     process.stdout.write(SUBSCRIBE_HELP)

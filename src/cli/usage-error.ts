@@ -24,6 +24,45 @@ export function usageErrors<T>(parse: () => T): T {
 }
 
 /**
+ * `args` with each string option's value that begins with a dash joined to its flag
+ * (`--jwt-key -----BEGIN…` becomes `--jwt-key=-----BEGIN…`), so that `parseArgs` takes it as the
+ * value: by itself it refuses such a value as ambiguous, and a PEM key always begins with dashes.
+ * A value that looks like a flag (`--port`, `-h`) is left alone, so a forgotten value is still
+ * reported.
+ *
+ * @example
+ * joinDashedValues(['--jwt-key', pem], { 'jwt-key': { type: 'string' } }) // ['--jwt-key=' + pem]
+ */
+export function joinDashedValues(
+  args: readonly string[],
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+): string[] {
+  const joined: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    const next = args[i + 1]
+    if (arg === '--') {
+      joined.push(...args.slice(i))
+      break
+    }
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (
+      name !== undefined &&
+      Object.hasOwn(options, name) &&
+      options[name]?.type === 'string' &&
+      next?.startsWith('-') &&
+      !/^--?[A-Za-z]/.test(next)
+    ) {
+      joined.push(`${arg}=${next}`)
+      i++
+    } else {
+      joined.push(arg)
+    }
+  }
+  return joined
+}
+
+/**
  * Reads an integer flag (or its environment fallback) and checks its range.
  *
  * @throws {UsageError} `--port must be an integer from 0 to 65535, got "x"`

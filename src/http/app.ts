@@ -7,7 +7,7 @@ import { SseError } from '../errors.js'
 import { startClock } from '../hub/clock.js'
 import { createHub, type Hub } from '../hub/hub.js'
 import type { PublishedEvent } from '../hub/types.js'
-import { silentLogger } from '../logger.js'
+import { type Logger, silentLogger } from '../logger.js'
 import { createMercureEndpoint, MERCURE_PATH } from '../mercure/endpoint.js'
 import { resolveMercureOptions } from '../mercure/options.js'
 import { SUBSCRIPTIONS_PATH } from '../mercure/subscriptions.js'
@@ -55,6 +55,8 @@ export interface HubAppStats {
 export interface HubApp {
   /** The hub behind the routes. */
   readonly hub: Hub
+  /** Where the app logs (the `logger` option); an adapter logs its own events there too. */
+  readonly logger: Logger
   /** Answers one request; never rejects (errors become responses). */
   handle(request: HubRequest): Promise<HubResponse>
   /** Current counters. */
@@ -240,6 +242,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
 
   const app: HubApp = {
     hub,
+    logger,
     async handle(request) {
       const cors = corsHeaders(resolved.corsOrigins, request.header('origin'))
       let response: HubResponse

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { SseError } from '../errors.js'
+import { headerValue } from '../http/header-value.js'
 import { publisherKey, type RateLimiter } from '../http/rate-limit.js'
 import { jsonResponse, textResponse } from '../http/responses.js'
 import {
@@ -105,8 +106,10 @@ export function createMercureEndpoint(
     if (lastEventId !== undefined) {
       // "The value of the `Last-Event-ID` response header MUST be the ID of the event preceding
       // the first one sent to the subscriber, or the reserved value `earliest` if there is no
-      // preceding event" (draft, "Reconciliation").
-      headers['last-event-id'] = pending.historyGap ? EARLIEST : lastEventId
+      // preceding event" (draft, "Reconciliation"). An id HTTP cannot carry (control
+      // characters, spaces at an end) is left out rather than sent altered or failing the answer.
+      const echoed = pending.historyGap ? EARLIEST : headerValue(lastEventId)
+      if (echoed !== undefined) headers['last-event-id'] = echoed
     }
     if (request.url.searchParams.has('authorization'))
       headers['cache-control'] = 'private, no-cache'

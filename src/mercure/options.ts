@@ -83,8 +83,11 @@ export function resolveMercureOptions(options: MercureOptions = {}): ResolvedMer
     throw new TypeError('`cookieName` must be a cookie name (an RFC 6265 token)')
   }
   const discoveryUrl = options.discoveryUrl ?? null
-  if (discoveryUrl !== null && (discoveryUrl === '' || /[\s<>]/.test(discoveryUrl))) {
-    throw new TypeError('`discoveryUrl` must be a URL without spaces or angle brackets')
+  // It goes into a header of every response: visible ASCII only, as a URI is.
+  if (discoveryUrl !== null && (discoveryUrl === '' || /[^\x21-\x7e]|[<>]/.test(discoveryUrl))) {
+    throw new TypeError(
+      '`discoveryUrl` must be a URL of visible ASCII characters without angle brackets (percent-encode the rest)',
+    )
   }
   return {
     publisher,
