@@ -89,8 +89,14 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
         const value = await transport.publish(request.inputs)
         reply(worker, { requestId: request.requestId, value })
       } else if (request.kind === 'readAfter') {
+        // Taken before awaiting: requests answered before the read settles (the next in this
+        // message, often a publish) store more, and a reply covering those would make the
+        // worker skip them live though the read does not hold them. A transport that reads
+        // later than asked holds newer events: the read then covers up to its newest.
+        const storedBefore = lastSeq
         const read = await transport.readAfter(request.lastEventId)
-        const value = { found: read.found, events: read.events.map(toWire), lastSeq }
+        const covered = Math.max(storedBefore, read.events.at(-1)?.seq ?? 0)
+        const value = { found: read.found, events: read.events.map(toWire), lastSeq: covered }
         reply(worker, { requestId: request.requestId, value })
       } else if (request.kind === 'subscribed') {
         subscriptions.add(worker, request.subscriber, request.subscriptions)

@@ -51,6 +51,12 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
     const fork = (index: number) => {
       const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) })
       state?.attach(worker)
+      // A worker killed a moment ago still looks connected until its exit is seen: a message
+      // sent to it then fails (EPIPE) as an `error` event, which unheard would end the primary
+      // and every other worker with it. Its exit follows, and is handled there.
+      worker.on('error', (error) => {
+        logger.warn('could not reach a worker', { worker: index, error: String(error) })
+      })
       let listened = false
       worker.once('listening', (address: AddressInfo | { address: string; port: number }) => {
         listened = true

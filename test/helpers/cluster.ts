@@ -68,6 +68,8 @@ export async function publishTo(
 /** One event as a {@link FailoverSubscriber} received it. */
 export interface Received {
   readonly id: string
+  /** The event type (`message` when it names none; a history-gap notice has its own). */
+  readonly type: string
   readonly data: string
   /** The node it came from. */
   readonly via: string
@@ -87,15 +89,24 @@ export interface FailoverSubscriber {
   close(): void
 }
 
+/** When a {@link FailoverSubscriber} reconnects. */
+export interface FailoverOptions {
+  /** Awaited before each reconnection (a client's retry delay); by default 20 ms. */
+  beforeReconnect?: () => Promise<unknown>
+}
+
 /**
- * Subscribes to `topics` on `urls[start]`; when the stream ends or fails, reconnects at once to
- * the next URL (round robin) with the last id seen as `Last-Event-ID`.
+ * Subscribes to `topics` on `urls[start]`; when the stream ends or fails, reconnects to the next
+ * URL (round robin) with the last id seen as `Last-Event-ID`.
  */
 export function failoverSubscriber(
   urls: readonly string[],
   topics: readonly string[],
   start = 0,
+  options: FailoverOptions = {},
 ): FailoverSubscriber {
+  const beforeReconnect =
+    options.beforeReconnect ?? (() => new Promise((resolve) => setTimeout(resolve, 20)))
   const controller = new AbortController()
   const events: Received[] = []
   const heartbeats = new Map<string, number>()
@@ -115,7 +126,7 @@ export function failoverSubscriber(
     const parser = createParser({
       onEvent: (e) => {
         lastId = e.lastEventId
-        events.push({ id: e.lastEventId, data: e.data, via: url })
+        events.push({ id: e.lastEventId, type: e.event, data: e.data, via: url })
         wake()
       },
       onComment: () => {
@@ -140,7 +151,7 @@ export function failoverSubscriber(
       }
       if (controller.signal.aborted) return
       index++
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await beforeReconnect()
     }
   })()
 
