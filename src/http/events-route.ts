@@ -34,7 +34,7 @@ export async function eventsRoute(
   const topics = requested.length > 0 ? requested : [context.defaultTopic]
   if (topics.length > context.maxSubscriptionTopics) {
     throw new SseError(
-      'ERR_SSE_INVALID_TOPIC',
+      'ERR_SSE_TOO_MANY_TOPICS',
       `a subscription may ask for at most ${context.maxSubscriptionTopics} topics, got ${topics.length}`,
     )
   }

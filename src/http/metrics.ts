@@ -74,10 +74,10 @@ export class HubCounters {
   }
 }
 
-// Codes that only a limit raises. A limit whose code is shared with plain bad input (too many
-// topics is `ERR_SSE_INVALID_TOPIC`, as is a malformed one) counts where it refuses, through
-// `HubCounters.refuse`.
+// Codes that only a limit raises. A limit whose code is shared with plain bad input counts where
+// it refuses, through `HubCounters.refuse`.
 const REFUSAL_BY_CODE: Partial<Record<SseErrorCode, RefusalReason>> = {
+  ERR_SSE_TOO_MANY_TOPICS: 'topics',
   ERR_SSE_TOO_MANY_REQUESTS: 'rate',
   ERR_SSE_PAYLOAD_TOO_LARGE: 'size',
   ERR_SSE_HEADERS_TOO_LARGE: 'size',

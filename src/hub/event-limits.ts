@@ -44,7 +44,7 @@ export function assertPublishable(input: PublishInput, limits: EventLimits, wher
     }
     if (topics.length > limits.maxEventTopics) {
       throw new SseError(
-        'ERR_SSE_INVALID_TOPIC',
+        'ERR_SSE_TOO_MANY_TOPICS',
         `an event may be published to at most ${limits.maxEventTopics} topics, got ${topics.length}`,
       )
     }

@@ -102,6 +102,20 @@ describe('GET /metrics', () => {
     expect(refused.reduce((sum, [, value]) => sum + value, 0)).toBe(1)
   })
 
+  it('counts subscriptions and publishes over the topic caps as topics refusals', async () => {
+    const { url } = await serveWithMetrics()
+    const many = Array.from({ length: 65 }, (_, i) => `t${i}`)
+    const subscribe = await fetch(`${url}/events?${many.map((t) => `topic=${t}`).join('&')}`)
+    expect(subscribe.status).toBe(400)
+    const publish = await fetch(`${url}/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: many, data: 'x' }),
+    })
+    expect(publish.status).toBe(400)
+    expect(sample(await scrape(url), 'ssehub_requests_refused_total{reason="topics"}')).toBe(2)
+  })
+
   it('has as many series after 500 topics as after one: no topic becomes a label', async () => {
     const { url } = await serveWithMetrics()
     await Promise.all(

@@ -62,14 +62,14 @@ describe('hub limits', () => {
     const hub = createHub({ maxEventTopics: 3 })
     await expect(hub.publish(topics(3), { data: 'd' })).resolves.toBeDefined()
     const { code, message } = await refusal(hub.publish(topics(4), { data: 'd' }))
-    expect(code).toBe('ERR_SSE_INVALID_TOPIC')
+    expect(code).toBe('ERR_SSE_TOO_MANY_TOPICS')
     expect(message).toMatch(/at most 3 topics, got 4/)
   })
 
   it('refuses 80,000 topics by default', async () => {
     const hub = createHub()
     expect((await refusal(hub.publish(topics(80_000), { data: 'd' }))).code).toBe(
-      'ERR_SSE_INVALID_TOPIC',
+      'ERR_SSE_TOO_MANY_TOPICS',
     )
     expect(hub.history()).toEqual([])
   })
