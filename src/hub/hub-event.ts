@@ -3,7 +3,7 @@
  */
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
-import type { HubEvent } from './types.js'
+import type { HubEvent, PublishInput } from './types.js'
 
 /** The stored fields of an event, its id assigned. */
 export interface StoredEvent {
@@ -13,6 +13,18 @@ export interface StoredEvent {
   readonly data: string
   readonly retry: number | undefined
   readonly private: boolean
+}
+
+/** What a transport stores of a published `input`, given the id it goes by. */
+export function storedEventOf(input: PublishInput, id: string): StoredEvent {
+  return {
+    id,
+    topics: [...input.topics],
+    type: input.event,
+    data: input.data ?? '',
+    retry: input.retry,
+    private: input.private === true,
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 import { createEventIdGenerator, type EventIdGenerator } from './event-id.js'
 import { History } from './history.js'
-import { buildHubEvent } from './hub-event.js'
+import { buildHubEvent, storedEventOf } from './hub-event.js'
 import { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, nonNegativeInteger } from './options.js'
 import type { Transport, TransportRead } from './transport.js'
 import type { HubEvent } from './types.js'
@@ -43,17 +43,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     async publish(inputs) {
       // Every event is encoded before any is stored: a bad one publishes none.
       const events = inputs.map((input, index) =>
-        buildHubEvent(
-          {
-            id: input.id ?? generateId(),
-            topics: [...input.topics],
-            type: input.event,
-            data: input.data ?? '',
-            retry: input.retry,
-            private: input.private === true,
-          },
-          nextSeq + index,
-        ),
+        buildHubEvent(storedEventOf(input, input.id ?? generateId()), nextSeq + index),
       )
       nextSeq += events.length
       return events.map((event) => {

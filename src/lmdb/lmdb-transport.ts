@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { SseError } from '../errors.js'
 import { createEventIdGenerator } from '../hub/event-id.js'
-import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
+import { buildHubEvent, type StoredEvent, storedEventOf } from '../hub/hub-event.js'
 import type { Transport, TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { silentLogger } from '../logger.js'
@@ -300,14 +300,7 @@ export async function createLmdbTransport(options: LmdbTransportOptions): Promis
       }
       // Every event is encoded before any is queued: a bad one publishes none.
       const stored = inputs.map((input) => {
-        const event: StoredEvent = {
-          id: input.id ?? generateId(),
-          topics: [...input.topics],
-          type: input.event,
-          data: input.data ?? '',
-          retry: input.retry,
-          private: input.private === true,
-        }
+        const event = storedEventOf(input, input.id ?? generateId())
         buildHubEvent(event, 0)
         return event
       })
