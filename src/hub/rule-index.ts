@@ -23,7 +23,7 @@ interface RuleGroup {
  *
  * A topic cannot be looked up in a rule the way it is in a set of names, so without an index an
  * event asks every rule: with 10,000 subscribers each on a template of their own
- * (`…/users/42/{+path}`), 10,000 regular expressions per event, 0.4 µs each. Here an event asks
+ * (`…/users/42/{+path}`), 10,000 template matches per event. Here an event asks
  * only the rules whose prefix its topic begins with, found by one lookup per distinct prefix
  * length; and subscribers that share a rule (the same function: the same selectors) share one
  * answer.
