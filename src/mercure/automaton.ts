@@ -167,31 +167,50 @@ interface StateSet {
   readonly next: (StateSet | null | undefined)[]
 }
 
+/**
+ * Scratch for the simulation, shared by every automaton and grown to the largest: a set of states
+ * as bits, with each state's count, and the next. A match runs to its end synchronously, so none
+ * sees another's; and an automaton keeps only the sets it caches.
+ */
+const scratch = {
+  bits: new Int32Array(0),
+  counts: new Int32Array(0),
+  nextBits: new Int32Array(0),
+  nextCounts: new Int32Array(0),
+}
+
+function growScratch(size: number): void {
+  if (scratch.counts.length >= size) return
+  const words = Math.ceil(size / 32)
+  scratch.bits = new Int32Array(words)
+  scratch.nextBits = new Int32Array(words)
+  scratch.counts = new Int32Array(size)
+  scratch.nextCounts = new Int32Array(size)
+}
+
+const NO_COUNTS = new Int32Array(0)
+
 /** A built automaton: {@link Automaton.matches} tells whether it accepts a text. */
 export class Automaton {
   readonly #t: Tables
   // Characters no state tells apart share a class: the DFA's alphabet.
   readonly #classOf = new Uint8Array(128)
-  readonly #classOfOther = new Map<number, number>()
+  #classOfOther: Map<number, number> | undefined
   readonly #otherClass: number
   readonly #sets = new Map<string, StateSet>()
   #start: StateSet
-  // Scratch for the simulation: a set of states as bits, with each state's count. Shared by
-  // every match, which runs to its end synchronously.
-  readonly #bits: Int32Array
-  readonly #counts: Int32Array
-  readonly #nextBits: Int32Array
-  readonly #nextCounts: Int32Array
+  // Words of 32 states in a set.
+  readonly #words: number
 
   constructor(tables: Tables) {
     this.#t = tables
     const size = tables.consumes.length
-    this.#bits = new Int32Array(Math.ceil(size / 32))
-    this.#nextBits = new Int32Array(this.#bits.length)
-    this.#counts = new Int32Array(size)
-    this.#nextCounts = new Int32Array(size)
+    this.#words = Math.ceil(size / 32)
     this.#otherClass = this.#classify()
-    this.#nextBits[tables.start >>> 5] = 1 << (tables.start & 31)
+    growScratch(size)
+    scratch.nextBits.fill(0, 0, this.#words)
+    scratch.nextBits[tables.start >>> 5] = 1 << (tables.start & 31)
+    scratch.nextCounts[tables.start] = 0
     this.#close()
     this.#start = this.#intern()
   }
@@ -209,7 +228,7 @@ export class Automaton {
       const type =
         char < 128
           ? (this.#classOf[char] as number)
-          : (this.#classOfOther.get(char) ?? this.#otherClass)
+          : (this.#classOfOther?.get(char) ?? this.#otherClass)
       const next: StateSet | null | undefined = set.next[type]
       set = next === undefined ? this.#follow(set, char, type) : next
       if (set === null) return false
@@ -238,7 +257,11 @@ export class Automaton {
     }
     // At most 128 literals and 32 combinations of class bits: a byte holds every ASCII class.
     let count = classes.size
-    for (const code of literals) if (code >= 128) this.#classOfOther.set(code, count++)
+    for (const code of literals) {
+      if (code < 128) continue
+      this.#classOfOther ??= new Map()
+      this.#classOfOther.set(code, count++)
+    }
     return count
   }
 
@@ -254,12 +277,11 @@ export class Automaton {
     return next
   }
 
-  /** Copies `set` into the scratch `#bits` and `#counts`. */
+  /** Copies `set` into the scratch `bits` and `counts`. */
   #load(set: StateSet): void {
-    const bits = this.#bits
-    const counts = this.#counts
+    const { bits, counts } = scratch
     bits.set(set.bits)
-    for (let word = 0; word < bits.length; word++) {
+    for (let word = 0; word < this.#words; word++) {
       let pending = bits[word] as number
       while (pending !== 0) {
         const low = pending & -pending
@@ -273,18 +295,16 @@ export class Automaton {
   }
 
   /**
-   * Moves every state of `#bits` that takes `char` into `#nextBits`, with its count (plus one on
+   * Moves every state of `bits` that takes `char` into `nextBits`, with its count (plus one on
    * a counted separator); returns whether any did.
    */
   #step(char: number): boolean {
     const { consumes: consuming, limit: limits, next: nexts } = this.#t
-    const bits = this.#bits
-    const counts = this.#counts
-    const following = this.#nextBits
-    const followingCounts = this.#nextCounts
-    following.fill(0)
+    const { bits, counts, nextBits: following, nextCounts: followingCounts } = scratch
+    const words = this.#words
+    following.fill(0, 0, words)
     let any = false
-    for (let word = 0; word < bits.length; word++) {
+    for (let word = 0; word < words; word++) {
       let pending = bits[word] as number
       while (pending !== 0) {
         const low = pending & -pending
@@ -312,14 +332,13 @@ export class Automaton {
   }
 
   /**
-   * Adds to `#nextBits` every state reachable without a character, each with the smallest count
+   * Adds to `nextBits` every state reachable without a character, each with the smallest count
    * any path brings: states are numbered so such moves go up, so visiting them in order is enough.
    */
   #close(): void {
     const { branchStart, branchTargets, resets } = this.#t
-    const bits = this.#nextBits
-    const counts = this.#nextCounts
-    for (let word = 0; word < bits.length; word++) {
+    const { nextBits: bits, nextCounts: counts } = scratch
+    for (let word = 0; word < this.#words; word++) {
       // Moves go up, possibly within this word: take its lowest unvisited bit each time.
       let visited = 0
       for (;;) {
@@ -345,10 +364,10 @@ export class Automaton {
     }
   }
 
-  /** The set in `#nextBits` as a {@link StateSet}: the one met before if any, else a new one. */
+  /** The set in `nextBits` as a {@link StateSet}: the one met before if any, else a new one. */
   #intern(): StateSet {
-    const bits = this.#nextBits
-    const counts = this.#nextCounts
+    const bits = scratch.nextBits.subarray(0, this.#words)
+    const counts = scratch.nextCounts
     const counted: number[] = []
     for (let word = 0; word < bits.length; word++) {
       let pending = bits[word] as number
@@ -368,7 +387,7 @@ export class Automaton {
     const set: StateSet = {
       key,
       bits: bits.slice(),
-      counted: Int32Array.from(counted),
+      counted: counted.length === 0 ? NO_COUNTS : Int32Array.from(counted),
       accepting: ((bits[accept >>> 5] as number) & (1 << (accept & 31))) !== 0,
       next: [],
     }
