@@ -157,11 +157,12 @@ const MAX_CACHED_SETS = 32
 
 /** A set of states with the item count of each, and where each character class leads from it. */
 interface StateSet {
-  /** What the set is known by among those met. */
+  /**
+   * The set itself: its bits, 32 states to a word, each word in decimal, then `/` and each state
+   * whose count is not zero with that count, all separated by commas (`5,0/2,1`). Read back only
+   * when a character leads somewhere not met yet.
+   */
   readonly key: string
-  readonly bits: Int32Array
-  /** The states in the set whose count is not zero, then that count: state, count, state… */
-  readonly counted: Int32Array
   readonly accepting: boolean
   /** By character class: the set it leads to, `null` for none; absent until met. */
   readonly next: (StateSet | null | undefined)[]
@@ -187,8 +188,6 @@ function growScratch(size: number): void {
   scratch.counts = new Int32Array(size)
   scratch.nextCounts = new Int32Array(size)
 }
-
-const NO_COUNTS = new Int32Array(0)
 
 /** A built automaton: {@link Automaton.matches} tells whether it accepts a text. */
 export class Automaton {
@@ -280,7 +279,10 @@ export class Automaton {
   /** Copies `set` into the scratch `bits` and `counts`. */
   #load(set: StateSet): void {
     const { bits, counts } = scratch
-    bits.set(set.bits)
+    const [words = '', counted = ''] = set.key.split('/')
+    words.split(',').forEach((word, i) => {
+      bits[i] = Number(word)
+    })
     for (let word = 0; word < this.#words; word++) {
       let pending = bits[word] as number
       while (pending !== 0) {
@@ -289,9 +291,9 @@ export class Automaton {
         counts[(word << 5) | (31 - Math.clz32(low))] = 0
       }
     }
-    for (let i = 0; i < set.counted.length; i += 2) {
-      counts[set.counted[i] as number] = set.counted[i + 1] as number
-    }
+    if (counted === '') return
+    const pairs = counted.split(',')
+    for (let i = 0; i < pairs.length; i += 2) counts[Number(pairs[i])] = Number(pairs[i + 1])
   }
 
   /**
@@ -386,8 +388,6 @@ export class Automaton {
     const accept = this.#t.accept
     const set: StateSet = {
       key,
-      bits: bits.slice(),
-      counted: counted.length === 0 ? NO_COUNTS : Int32Array.from(counted),
       accepting: ((bits[accept >>> 5] as number) & (1 << (accept & 31))) !== 0,
       next: [],
     }
