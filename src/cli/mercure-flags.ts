@@ -2,7 +2,7 @@
  * `ssehub serve`'s Mercure flags, named as close to the Mercure hub's settings as flags allow.
  */
 import type { MercureOptions } from '../mercure/options.js'
-import { UsageError } from './usage-error.js'
+import { integerFlag, UsageError } from './usage-error.js'
 
 /** The help lines of the Mercure flags. */
 export const MERCURE_HELP = `Mercure (/.well-known/mercure):
@@ -18,6 +18,11 @@ export const MERCURE_HELP = `Mercure (/.well-known/mercure):
   --subscriptions            publish subscription events, serve the subscriptions API
   --cookie-name <name>       cookie holding a browser's JWS (default mercureAuthorization)
   --discovery-url <url>      add Link: <url>; rel="mercure" to every response
+  --max-selectors <n>        most topic selectors per subscription (default 64)
+  --max-claim-selectors <n>  most selectors in a JWS claim mercure.subscribe/publish (default 1024)
+  --max-template-length <n>  longest URI template selector, in characters (default 1024)
+  --max-template-expressions <n>
+                             most {expressions} in a URI template selector (default 16)
   --no-mercure               no Mercure endpoint
 `
 
@@ -33,6 +38,10 @@ export const MERCURE_FLAGS = {
   subscriptions: { type: 'boolean' },
   'cookie-name': { type: 'string' },
   'discovery-url': { type: 'string' },
+  'max-selectors': { type: 'string' },
+  'max-claim-selectors': { type: 'string' },
+  'max-template-length': { type: 'string' },
+  'max-template-expressions': { type: 'string' },
   'no-mercure': { type: 'boolean' },
 } as const
 
@@ -45,7 +54,7 @@ type Values = {
 /**
  * The Mercure options from flags, then environment variables.
  *
- * @throws {UsageError} for an empty key or a bad `SSEHUB_ANONYMOUS`.
+ * @throws {UsageError} for an empty key, a bad limit or a bad `SSEHUB_ANONYMOUS`.
  */
 export function mercureOptionsFrom(values: Values, env: NodeJS.ProcessEnv): MercureOptions | null {
   if (values['no-mercure']) return null
@@ -71,7 +80,16 @@ export function mercureOptionsFrom(values: Values, env: NodeJS.ProcessEnv): Merc
     subscriptions: values.subscriptions,
     cookieName: values['cookie-name'],
     discoveryUrl: values['discovery-url'],
+    maxSelectors: limit('max-selectors', values['max-selectors']),
+    maxClaimSelectors: limit('max-claim-selectors', values['max-claim-selectors']),
+    maxTemplateLength: limit('max-template-length', values['max-template-length']),
+    maxTemplateExpressions: limit('max-template-expressions', values['max-template-expressions']),
   }
+}
+
+/** A selector limit: below a million, which no selector list comes near. */
+function limit(flag: string, value: string | undefined): number | undefined {
+  return integerFlag(flag, value, { min: 1, max: 1_000_000 })
 }
 
 function booleanEnv(name: string, value: string | undefined): boolean | undefined {

@@ -78,6 +78,7 @@ export class HubCounters {
 // it refuses, through `HubCounters.refuse`.
 const REFUSAL_BY_CODE: Partial<Record<SseErrorCode, RefusalReason>> = {
   ERR_SSE_TOO_MANY_TOPICS: 'topics',
+  ERR_SSE_SELECTOR_LIMIT: 'selectors',
   ERR_SSE_TOO_MANY_REQUESTS: 'rate',
   ERR_SSE_PAYLOAD_TOO_LARGE: 'size',
   ERR_SSE_HEADERS_TOO_LARGE: 'size',

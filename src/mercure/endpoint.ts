@@ -20,6 +20,7 @@ import type { JwtVerifier, VerifiedToken } from './jwt.js'
 import type { ResolvedMercureOptions } from './options.js'
 import { parseMercureForm } from './publish-form.js'
 import { anyMatches, matchesSelector, splitSelectors } from './selector.js'
+import { assertClaimSelectors, assertQuerySelectors } from './selector-limits.js'
 import { SubscriptionRegistry } from './subscriptions.js'
 
 /** The path of the Mercure hub, fixed by the draft ("Discovery"). */
@@ -82,6 +83,8 @@ export function createMercureEndpoint(
     if (selectors.length === 0) {
       throw new SseError('ERR_SSE_BAD_REQUEST', 'at least one `topic` query parameter is required')
     }
+    // Before anything is matched or subscribed: every publish pays for each selector's size.
+    assertQuerySelectors(selectors, options.selectorLimits)
     assertValidTopics(selectors)
     const verified = await verifiedToken(request, options.subscriber, 'subscriber')
     if (verified === undefined && !options.anonymous) {
@@ -91,6 +94,7 @@ export function createMercureEndpoint(
       )
     }
     const allowed = verified?.token.mercure.subscribe ?? []
+    assertClaimSelectors(allowed, 'mercure.subscribe', options.selectorLimits)
     // "To receive updates marked as `private`, a subscriber MUST prove that it is authorized for
     // at least one of the topics of this update" (draft, "Subscribers").
     const canReceivePrivate = (event: HubEvent) => anyMatches(allowed, event.topics)
@@ -142,6 +146,7 @@ export function createMercureEndpoint(
       )
     }
     if (verified.fromCookie) assertSameOrigin(request, context.corsOrigins)
+    assertClaimSelectors(verified.token.mercure.publish, 'mercure.publish', options.selectorLimits)
     context.publishLimiter?.take(publisherKey(request, verified.token.subject))
     const body = await request.body(context.maxPublishBytes)
     const input = parseMercureForm(request.header('content-type'), body)
@@ -176,7 +181,9 @@ export function createMercureEndpoint(
     }
     // "The requested URL MUST match at least one of the topic selectors provided in the
     // mercure.subscribe key of the JWS" (draft, "Subscription API").
-    if (!anyMatches(verified.token.mercure.subscribe ?? [], [path])) {
+    const allowed = verified.token.mercure.subscribe ?? []
+    assertClaimSelectors(allowed, 'mercure.subscribe', options.selectorLimits)
+    if (!anyMatches(allowed, [path])) {
       throw new SseError(
         'ERR_SSE_FORBIDDEN',
         `the JWS claim mercure.subscribe does not allow reading ${path}`,

@@ -3,6 +3,7 @@
  */
 import { DEFAULT_COOKIE_NAME } from './credentials.js'
 import { createJwtVerifier, type JwtVerifier } from './jwt.js'
+import { resolveSelectorLimits, type SelectorLimits } from './selector-limits.js'
 import type { SubscriptionStore } from './subscriptions.js'
 
 /** Default for the JWT algorithms: HMAC with SHA-256, as Mercure's own default. */
@@ -43,6 +44,27 @@ export interface MercureOptions {
    * @defaultValue null
    */
   discoveryUrl?: string | null | undefined
+  /**
+   * Most `topic` selectors one subscription may ask for; more is answered 400.
+   * @defaultValue 64
+   */
+  maxSelectors?: number | undefined
+  /**
+   * Most selectors a JWS claim (`mercure.subscribe`, `mercure.publish`) may list; more is
+   * answered 400.
+   * @defaultValue 1024
+   */
+  maxClaimSelectors?: number | undefined
+  /**
+   * Longest URI template selector, from a query or a claim; longer is answered 400.
+   * @defaultValue 1024
+   */
+  maxTemplateLength?: number | undefined
+  /**
+   * Most expressions (`{…}`) in one URI template selector; more is answered 400.
+   * @defaultValue 16
+   */
+  maxTemplateExpressions?: number | undefined
 }
 
 /** {@link MercureOptions} checked, keys imported. */
@@ -54,6 +76,7 @@ export interface ResolvedMercureOptions {
   readonly subscriptionStore: SubscriptionStore | undefined
   readonly cookieName: string
   readonly discoveryUrl: string | null
+  readonly selectorLimits: SelectorLimits
 }
 
 /**
@@ -97,5 +120,6 @@ export function resolveMercureOptions(options: MercureOptions = {}): ResolvedMer
     subscriptionStore: options.subscriptionStore,
     cookieName,
     discoveryUrl,
+    selectorLimits: resolveSelectorLimits(options),
   }
 }

@@ -4,19 +4,27 @@
 import { type CompiledTemplate, compileUriTemplate } from './uri-template.js'
 
 /**
- * Templates are parsed once and kept; a bound keeps a flood of distinct selectors from growing
- * the cache for ever (past it, the cache starts over).
+ * Templates are compiled once and kept, the matchers below too; a bound on the automaton states
+ * each cache holds (about a character of template each) keeps a flood of distinct selectors from
+ * growing it for ever: past it, the cache starts over. Ten thousand templates of a hundred
+ * characters fit.
  */
-const MAX_CACHED_TEMPLATES = 10_000
+const MAX_CACHED_STATES = 1_000_000
 const templates = new Map<string, CompiledTemplate | null>()
+let templateStates = 0
 
 function compiledTemplate(selector: string): CompiledTemplate | null {
   let compiled = templates.get(selector)
   if (compiled !== undefined) return compiled
   // null: not a valid URI template, so it can only match itself.
   compiled = compileUriTemplate(selector)
-  if (templates.size >= MAX_CACHED_TEMPLATES) templates.clear()
+  const size = compiled?.size ?? 1
+  if (templateStates + size > MAX_CACHED_STATES) {
+    templates.clear()
+    templateStates = 0
+  }
   templates.set(selector, compiled)
+  templateStates += size
   return compiled
 }
 
@@ -68,8 +76,8 @@ const matchesEveryTopic: Rule = () => true
  * One matcher per set of rules, shared by the subscribers that ask for it: the hub asks a shared
  * matcher once per event for all of them. Bounded as the templates are.
  */
-const MAX_CACHED_MATCHERS = 10_000
 const matchers = new Map<string, Rule>()
+let matcherStates = 0
 
 /**
  * A subscriber's selectors split for the hub: plain topics go to its index, rules to a matcher,
@@ -84,21 +92,26 @@ export function splitSelectors(selectors: readonly string[]): SplitSelectors {
   const key = rules.join('\n')
   let matcher = matchers.get(key)
   if (matcher === undefined) {
-    matcher = matcherOf(rules)
-    if (matchers.size >= MAX_CACHED_MATCHERS) matchers.clear()
+    const compiled = rules.map((rule) => ({ rule, template: compiledTemplate(rule) }))
+    const size = compiled.reduce((sum, { template }) => sum + (template?.size ?? 1), 0)
+    if (matcherStates + size > MAX_CACHED_STATES) {
+      matchers.clear()
+      matcherStates = 0
+    }
+    matcher = matcherOf(compiled)
     matchers.set(key, matcher)
+    matcherStates += size
   }
   return { topics, matchesTopic: matcher, topicPrefix: commonPrefix(rules.map(literalStart)) }
 }
 
-function matcherOf(rules: readonly string[]): Rule {
+function matcherOf(rules: readonly { rule: string; template: CompiledTemplate | null }[]): Rule {
   // The steps of `matchesSelector`, the template compiled now rather than looked up per event:
   // the hub asks on the publish path. A template matches itself (step 2), valid or not.
-  const tests = rules.map((rule): Rule => {
-    const compiled = compiledTemplate(rule)
-    return compiled === null
+  const tests = rules.map(({ rule, template }): Rule => {
+    return template === null
       ? (topic) => topic === rule
-      : (topic) => topic === rule || compiled.test(topic)
+      : (topic) => topic === rule || template.test(topic)
   })
   if (tests.length === 1) return tests[0] as Rule
   return (topic) => tests.some((test) => test(topic))

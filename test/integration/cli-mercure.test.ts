@@ -27,6 +27,10 @@ describe('ssehub serve: Mercure flags', () => {
       '--anonymous',
       '--subscriptions',
       '--discovery-url',
+      '--max-selectors',
+      '--max-claim-selectors',
+      '--max-template-length',
+      '--max-template-expressions',
     ]) {
       expect(stdout).toContain(flag)
     }
@@ -42,6 +46,8 @@ describe('ssehub serve: Mercure flags', () => {
     [['--jwt-key', ''], {}, /--jwt-key must not be empty/],
     [[], { SSEHUB_ANONYMOUS: 'maybe' }, /SSEHUB_ANONYMOUS must be 1 or 0/],
     [['--cookie-name', 'bad name'], {}, /cookie name/],
+    [['--max-selectors', '0'], {}, /--max-selectors must be an integer from 1 to 1000000/],
+    [['--max-template-expressions', 'x'], {}, /--max-template-expressions must be an integer/],
   ])('refuses %o %o with a message and exit code 2', async (args, env, message) => {
     const result = await runCli(['serve', '--port', '0', '--no-clock', ...args], env)
     expect(result.code).toBe(2)
@@ -66,6 +72,15 @@ describe('ssehub serve: Mercure flags', () => {
   it('says Mercure publishing is off without a publisher key', async () => {
     const hub = await serve([])
     expect(hub.stderr()).toMatch(/Mercure publishing is off/)
+  })
+
+  it('limits selectors as --max-selectors and --max-template-expressions say', async () => {
+    const hub = await serve(['--max-selectors', '2', '--max-template-expressions', '1'])
+    expect((await fetch(mercureUrl(hub.url, ['a', 'b', 'c']))).status).toBe(400)
+    expect((await fetch(mercureUrl(hub.url, ['/{a}{b}']))).status).toBe(400)
+    const stream = await openRawStream(mercureUrl(hub.url, ['a', '/{a}']))
+    expect(stream.response.status).toBe(200)
+    stream.close()
   })
 
   it('turns the endpoint off with --no-mercure', async () => {

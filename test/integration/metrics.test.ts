@@ -102,7 +102,7 @@ describe('GET /metrics', () => {
     expect(refused.reduce((sum, [, value]) => sum + value, 0)).toBe(1)
   })
 
-  it('counts subscriptions and publishes over the topic caps as topics refusals', async () => {
+  it('counts requests over the topic caps as topics refusals, and over the selector limits as selectors', async () => {
     const { url } = await serveWithMetrics()
     const many = Array.from({ length: 65 }, (_, i) => `t${i}`)
     const subscribe = await fetch(`${url}/events?${many.map((t) => `topic=${t}`).join('&')}`)
@@ -113,7 +113,13 @@ describe('GET /metrics', () => {
       body: JSON.stringify({ topic: many, data: 'x' }),
     })
     expect(publish.status).toBe(400)
-    expect(sample(await scrape(url), 'ssehub_requests_refused_total{reason="topics"}')).toBe(2)
+    const mercure = await fetch(
+      `${url}/.well-known/mercure?${many.map((t) => `topic=${t}`).join('&')}`,
+    )
+    expect(mercure.status).toBe(400)
+    const samples = await scrape(url)
+    expect(sample(samples, 'ssehub_requests_refused_total{reason="topics"}')).toBe(2)
+    expect(sample(samples, 'ssehub_requests_refused_total{reason="selectors"}')).toBe(1)
   })
 
   it('has as many series after 500 topics as after one: no topic becomes a label', async () => {
