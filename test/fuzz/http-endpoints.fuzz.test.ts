@@ -277,8 +277,12 @@ describe('hostile input over HTTP', () => {
 
   it('refuses forged, mangled and random tokens with 401 or 403, never more', async () => {
     const valid = await mintToken({ publish: ['*'], subscribe: ['*'] })
+    // Not the last character of a part: base64url's last character carries spare bits, so
+    // some changes to it decode to the same bytes, the same valid token.
+    const lastOfPart = (at: number) => at === valid.length - 1 || valid[at + 1] === '.'
     const mangled = fc
       .tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom('A', '.', '-', '_', '\u2603'))
+      .filter(([at]) => !lastOfPart(at))
       .map(([at, char]) => valid.slice(0, at) + char + valid.slice(at + 1))
       .filter((token) => token !== valid)
     await fc.assert(
