@@ -30,11 +30,18 @@ export interface RecordingEventSource {
  */
 export function recordEventSource(
   url: string,
-  options: { types?: string[]; headers?: Record<string, string> } = {},
+  options: {
+    types?: string[]
+    headers?: Record<string, string>
+    /** Sees each response (the first connection's and every reconnect's) before the source. */
+    onResponse?: (response: Response) => Response
+  } = {},
 ): RecordingEventSource {
   const headers = options.headers ?? {}
+  const onResponse = options.onResponse ?? ((response: Response) => response)
   const source = new EventSource(url, {
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
+    fetch: async (input, init) =>
+      onResponse(await fetch(input, { ...init, headers: { ...init?.headers, ...headers } })),
   })
   const events: ReceivedEvent[] = []
   let opens = 0
