@@ -10,8 +10,10 @@
  * await app.hub.publish('news', { data: 'hello' })
  * ```
  */
+
+export { createHubApp, type HubApp, type HubAppStats } from './app/app.js'
+export * from './app/options.js'
 export { SSE_ERROR_CODES, SseError, type SseErrorCode, TooManyRequestsError } from './errors.js'
-export { createHubApp, type HubApp, type HubAppStats } from './http/app.js'
 export type { CorsOrigins } from './http/cors.js'
 export { HISTORY_GAP_EVENT } from './http/events-route.js'
 export {
@@ -21,7 +23,6 @@ export {
   type RefusalCounts,
   type RefusalReason,
 } from './http/metrics.js'
-export * from './http/options.js'
 export type { HubBodyResponse, HubRequest, HubResponse, HubStreamResponse } from './http/types.js'
 export { clockText, startClock } from './hub/clock.js'
 export { createEventIdGenerator, type EventIdGenerator } from './hub/event-id.js'

@@ -17,7 +17,7 @@ import {
   STATUS_CODES,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { HubApp } from '../http/app.js'
+import type { HubApp } from '../app/app.js'
 import type { HubResponse } from '../http/types.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'

@@ -2,7 +2,7 @@
  * The server's `/metrics`: one process's registry, or under `--workers` every process's,
  * gathered through the primary.
  */
-import type { HubApp } from '../http/app.js'
+import type { HubApp } from '../app/app.js'
 import type { MetricsEndpoint } from '../http/metrics.js'
 import type { Transport } from '../hub/transport.js'
 import {

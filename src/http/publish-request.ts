@@ -3,7 +3,6 @@
  */
 import { SseError } from '../errors.js'
 import type { PublishInput } from '../hub/types.js'
-import { DEFAULT_MAX_BATCH_EVENTS } from './options.js'
 
 /** The events a publish request carries, and whether it was a batch (a JSON array). */
 export interface PublishRequest {
@@ -27,6 +26,9 @@ const utf8 = new TextDecoder()
  * @param maxBatchEvents the app's `maxBatchEvents`.
  * @throws {SseError} `ERR_SSE_BAD_REQUEST` or `ERR_SSE_UNSUPPORTED_MEDIA_TYPE`.
  */
+/** Default for `HubAppOptions.maxBatchEvents`: events in one batch publish. */
+export const DEFAULT_MAX_BATCH_EVENTS = 10_000
+
 export function parsePublishRequest(
   contentType: string | undefined,
   body: Uint8Array,

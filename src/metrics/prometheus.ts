@@ -10,7 +10,7 @@ import {
   type MetricValue,
   Registry,
 } from 'prom-client'
-import type { HubApp, HubAppStats } from '../http/app.js'
+import type { HubApp, HubAppStats } from '../app/app.js'
 import { type MetricsEndpoint, REFUSAL_REASONS } from '../http/metrics.js'
 import type { HubEvent } from '../hub/types.js'
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, type RunningServer } from '../../src/adapters/node.js'
-import { createHubApp } from '../../src/http/app.js'
+import { createHubApp } from '../../src/app/app.js'
 import { launchChromium } from '../helpers/browser.js'
 import { type RawConnection, rawConnect } from '../helpers/raw-http.js'
 

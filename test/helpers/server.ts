@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { listen, type RunningServer } from '../../src/adapters/node.js'
-import { createHubApp, type HubApp } from '../../src/http/app.js'
-import type { HubAppOptions } from '../../src/http/options.js'
+import { createHubApp, type HubApp } from '../../src/app/app.js'
+import type { HubAppOptions } from '../../src/app/options.js'
 
 /** A hub app served on 127.0.0.1 and a free port. */
 export interface TestServer extends RunningServer {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ListenOptions, listen } from '../../src/adapters/node.js'
-import { createHubApp } from '../../src/http/app.js'
+import { createHubApp } from '../../src/app/app.js'
 import type { LogFields, Logger } from '../../src/logger.js'
 import { createCondition } from '../helpers/condition.js'
 import { type RawConnection, rawConnect, within } from '../helpers/raw-http.js'

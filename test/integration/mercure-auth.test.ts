@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHubApp } from '../../src/http/app.js'
+import { createHubApp } from '../../src/app/app.js'
 import type { MercureOptions } from '../../src/mercure/options.js'
 import { recordEventSource } from '../helpers/event-source.js'
 import {

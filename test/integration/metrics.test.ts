@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { HubAppOptions } from '../../src/http/options.js'
+import type { HubAppOptions } from '../../src/app/options.js'
 import { createMetricsRegistry, registryEndpoint } from '../../src/metrics/prometheus.js'
 import { sample, scrape } from '../helpers/metrics.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'

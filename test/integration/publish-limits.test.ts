@@ -1,6 +1,6 @@
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { HubAppOptions } from '../../src/http/options.js'
+import type { HubAppOptions } from '../../src/app/options.js'
 import { createHub } from '../../src/hub/hub.js'
 import { mercurePublish, mintToken, SECRET } from '../helpers/mercure.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'

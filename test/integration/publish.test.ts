@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { toNodeListener } from '../../src/adapters/node.js'
-import { createHubApp } from '../../src/http/app.js'
+import { createHubApp } from '../../src/app/app.js'
 import { recordEventSource } from '../helpers/event-source.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 

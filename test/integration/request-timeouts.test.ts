@@ -2,8 +2,8 @@ import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ListenOptions, listen, type RunningServer } from '../../src/adapters/node.js'
-import { createHubApp } from '../../src/http/app.js'
-import type { HubAppOptions } from '../../src/http/options.js'
+import { createHubApp } from '../../src/app/app.js'
+import type { HubAppOptions } from '../../src/app/options.js'
 import { type RawConnection, rawConnect, within } from '../helpers/raw-http.js'
 
 const closers: Array<() => unknown> = []

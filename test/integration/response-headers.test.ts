@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listen, type RunningServer } from '../../src/adapters/node.js'
-import { createHubApp, type HubApp } from '../../src/http/app.js'
+import { createHubApp, type HubApp } from '../../src/app/app.js'
 import type { HubResponse } from '../../src/http/types.js'
 import type { Logger } from '../../src/logger.js'
 import { mercureUrl } from '../helpers/mercure.js'

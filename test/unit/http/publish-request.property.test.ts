@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { createHubApp } from '../../../src/app/app.js'
 import { SseError } from '../../../src/errors.js'
-import { createHubApp } from '../../../src/http/app.js'
 import { parsePublishRequest } from '../../../src/http/publish-request.js'
 import type { HubRequest } from '../../../src/http/types.js'
 import { createHub } from '../../../src/hub/hub.js'

@@ -1,6 +1,10 @@
 /**
  * The server's options, their defaults, and the one place they are checked.
  */
+
+import type { CorsOrigins } from '../http/cors.js'
+import type { MetricsEndpoint } from '../http/metrics.js'
+import { DEFAULT_MAX_BATCH_EVENTS } from '../http/publish-request.js'
 import type { Hub } from '../hub/hub.js'
 import { nonNegativeInteger, positiveInteger, positiveIntegerOrNull } from '../hub/options.js'
 import type { Logger } from '../logger.js'
@@ -9,8 +13,6 @@ import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../stream/sse-stream.js'
 import { DEFAULT_WRITE_STALL_MS } from '../stream/stall-watch.js'
 import type { HubApp } from './app.js'
-import type { CorsOrigins } from './cors.js'
-import type { MetricsEndpoint } from './metrics.js'
 
 /** Default for {@link HubAppOptions.clockTopic}: the seed's clock, sent to `/events` by default. */
 export const DEFAULT_CLOCK_TOPIC = 'clock'
@@ -26,8 +28,7 @@ export const DEFAULT_RETRY_MS = 1000
 export const DEFAULT_RETRY_SPREAD_MS = 2000
 /** Default for {@link HubAppOptions.maxSubscriptionTopics}: as many as one event may have. */
 export const DEFAULT_MAX_SUBSCRIPTION_TOPICS = 64
-/** Default for {@link HubAppOptions.maxBatchEvents}: events in one batch publish. */
-export const DEFAULT_MAX_BATCH_EVENTS = 10_000
+export { DEFAULT_MAX_BATCH_EVENTS }
 
 /** Options of {@link createHubApp}. `undefined` is the default, `null` turns a feature off. */
 export interface HubAppOptions {

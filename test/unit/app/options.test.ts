@@ -3,7 +3,7 @@ import {
   DEFAULT_RETRY_MS,
   DEFAULT_RETRY_SPREAD_MS,
   resolveHubAppOptions,
-} from '../../../src/http/options.js'
+} from '../../../src/app/options.js'
 import { DEFAULT_HEARTBEAT_MS } from '../../../src/stream/heartbeat.js'
 import { DEFAULT_WRITE_STALL_MS } from '../../../src/stream/stall-watch.js'
 
