@@ -28,6 +28,7 @@ import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { listeningUrl } from './lib/processes.js'
 
 const { values } = parseArgs({
   options: {
@@ -69,16 +70,7 @@ const server = spawn(
 )
 process.on('exit', () => server.kill('SIGKILL'))
 process.on('SIGINT', () => process.exit(130))
-const base = await new Promise((resolve, reject) => {
-  let stderr = ''
-  server.stderr.setEncoding('utf8')
-  server.stderr.on('data', (chunk) => {
-    stderr += chunk
-    const match = /"msg":"listening","url":"([^"]+)"/.exec(stderr)
-    if (match) resolve(match[1])
-  })
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)))
-})
+const base = await listeningUrl(server)
 const { hostname, port } = new URL(base)
 
 // --- what went wrong, and the latency of what arrived

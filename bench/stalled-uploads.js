@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { parseArgs } from 'node:util'
-import { freePort } from './lib/processes.js'
+import { freePort, listeningUrl } from './lib/processes.js'
 
 const { values } = parseArgs({
   options: {
@@ -39,15 +39,7 @@ const server = spawn(
   ],
   { stdio: ['ignore', 'ignore', 'pipe'] },
 )
-let log = ''
-server.stderr.setEncoding('utf8')
-await new Promise((resolve, reject) => {
-  server.stderr.on('data', (chunk) => {
-    log += chunk
-    if (log.includes('"msg":"listening"')) resolve()
-  })
-  server.once('exit', () => reject(new Error(`the server exited:\n${log}`)))
-})
+await listeningUrl(server)
 
 const usage = () => ({
   fds: readdirSync(`/proc/${server.pid}/fd`).length,

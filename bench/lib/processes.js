@@ -129,3 +129,17 @@ export async function waitForPort(port, child) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Resolves with the URL an `ssehub serve` child logs once listening; rejects if it exits first. */
+export function listeningUrl(child) {
+  return new Promise((resolve, reject) => {
+    let log = ''
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (chunk) => {
+      log += chunk
+      const match = /"msg":"listening","url":"([^"]+)"/.exec(log)
+      if (match) resolve(match[1])
+    })
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}:\n${log}`)))
+  })
+}
