@@ -48,7 +48,7 @@ Options:
                              a restart; a publish is acknowledged once it is on disk
                              (env SSEHUB_HISTORY_FILE; default: none, in memory)
   --history-age <seconds>    with --history-file: oldest event kept (default: no bound)
-  --max-buffered-bytes <n>   unsent bytes before a slow client is dropped (default 1048576)
+  --max-buffered-bytes <n>   unsent bytes before a slow client is cut (default 1048576)
   --cors-origins <list>      comma-separated origins, or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
                              default: none, publishing is open)

@@ -5,7 +5,8 @@ import { SseError } from '../errors.js'
 import { assertValidTopics } from '../hub/topic.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { eventStreamHeaders } from '../stream/headers.js'
-import { requestedLastEventId, type StreamContext, subscribeStream } from './subscriber-stream.js'
+import { type StreamContext, subscribeStream } from '../stream/open-stream.js'
+import { requestedLastEventId } from './last-event-id.js'
 import type { HubRequest, HubStreamResponse } from './types.js'
 
 /** Event type sent when a client's `Last-Event-ID` is no longer (or never was) in the history. */

@@ -4,17 +4,15 @@
 import { randomUUID } from 'node:crypto'
 import { SseError } from '../errors.js'
 import { headerValue } from '../http/header-value.js'
+import { requestedLastEventId } from '../http/last-event-id.js'
+import type { HubCounters } from '../http/metrics.js'
 import { publisherKey, type RateLimiter } from '../http/rate-limit.js'
 import { jsonResponse, textResponse } from '../http/responses.js'
-import {
-  requestedLastEventId,
-  type StreamContext,
-  subscribeStream,
-} from '../http/subscriber-stream.js'
 import type { HubBodyResponse, HubRequest, HubStreamResponse } from '../http/types.js'
 import { assertValidTopics } from '../hub/topic.js'
 import type { HubEvent } from '../hub/types.js'
 import { eventStreamHeaders } from '../stream/headers.js'
+import { type StreamContext, subscribeStream } from '../stream/open-stream.js'
 import { presentedToken } from './credentials.js'
 import type { JwtVerifier, VerifiedToken } from './jwt.js'
 import type { ResolvedMercureOptions } from './options.js'
@@ -31,6 +29,8 @@ const EARLIEST = 'earliest'
 
 /** What the endpoint needs from the app beside its options. */
 export interface MercureContext extends StreamContext {
+  /** The app's counters: deliveries, and the events published here. */
+  readonly counters: HubCounters
   /** Largest publish body. */
   readonly maxPublishBytes: number
   /** Origins allowed to publish with a cookie (CSRF), besides the hub's own. */

@@ -15,7 +15,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   '.': [],
   protocol: ['.'],
   client: ['.', 'protocol'],
-  stream: ['.', 'protocol'],
+  stream: ['.', 'protocol', 'hub'],
   hub: ['.', 'protocol'],
   lmdb: ['.', 'protocol', 'hub'],
   redis: ['.', 'protocol', 'hub'],

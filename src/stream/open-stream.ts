@@ -4,13 +4,12 @@
 import type { Hub } from '../hub/hub.js'
 import type { Logger } from '../logger.js'
 import { encodeEvent } from '../protocol/encode.js'
-import type { Heartbeat } from '../stream/heartbeat.js'
-import type { Sink } from '../stream/sink.js'
-import { SseStream } from '../stream/sse-stream.js'
-import type { HubCounters } from './metrics.js'
+import type { DeliveryCounters } from './delivery-counters.js'
+import type { Heartbeat } from './heartbeat.js'
+import type { Sink } from './sink.js'
+import { SseStream } from './sse-stream.js'
 import { StreamSubscriber, type SubscriberSpec } from './stream-subscriber.js'
-import type { StreamSubscriptions } from './stream-subscriptions.js'
-import type { HubRequest } from './types.js'
+import type { StreamSubscriptions } from './subscriptions.js'
 
 /** What opening a subscriber's stream needs from the app. */
 export interface StreamContext {
@@ -26,7 +25,7 @@ export interface StreamContext {
   readonly maxBufferedBytes: number | null
   readonly logger: Logger
   /** Where deliveries and replays are counted. */
-  readonly counters: HubCounters
+  readonly counters: DeliveryCounters
   /** Counts streams closed for exceeding the unsent-bytes cap. */
   onOverflow(): void
   /** Counts streams cut because their client stopped reading. */
@@ -42,15 +41,6 @@ export interface PendingStream {
    * live events. Closing the stream ends the subscription.
    */
   start(sink: Sink, preface?: Uint8Array): SseStream
-}
-
-/**
- * Where a subscription resumes: the `Last-Event-ID` header (an `EventSource` reconnecting), else
- * the `lastEventID` query parameter (a first connection, which cannot set headers); the header
- * wins when both are there, as Mercure requires.
- */
-export function requestedLastEventId(request: HubRequest): string | undefined {
-  return request.header('last-event-id') ?? request.url.searchParams.get('lastEventID') ?? undefined
 }
 
 /**

@@ -2,8 +2,8 @@
  * The hub's subscriber for one event stream.
  */
 import type { HubEvent, Subscriber } from '../hub/types.js'
-import type { SseStream } from '../stream/sse-stream.js'
-import { HubCounters } from './metrics.js'
+import { type DeliveryCounters, uncounted } from './delivery-counters.js'
+import type { SseStream } from './sse-stream.js'
 
 /** Who subscribes, without where its events go (the stream decides that). */
 export type SubscriberSpec = Omit<Subscriber, 'deliver' | 'onHistoryGap'>
@@ -25,10 +25,10 @@ export class StreamSubscriber implements Subscriber {
   stream: SseStream | undefined
   historyGap = false
   #whenLive: { isLive: () => boolean; then: () => void } | undefined
-  readonly #counters: HubCounters
+  readonly #counters: DeliveryCounters
 
   /** `counters`: where its deliveries are counted (the app's). */
-  constructor(spec: SubscriberSpec, counters: HubCounters = new HubCounters()) {
+  constructor(spec: SubscriberSpec, counters: DeliveryCounters = uncounted()) {
     this.#counters = counters
     this.topics = spec.topics
     this.matchesTopic = spec.matchesTopic

@@ -4,8 +4,8 @@
  */
 import type { Hub } from '../hub/hub.js'
 import type { HubEvent, Subscriber, Subscription } from '../hub/types.js'
-import { StreamFanout } from '../stream/stream-fanout.js'
-import { HubCounters } from './metrics.js'
+import { type DeliveryCounters, uncounted } from './delivery-counters.js'
+import { StreamFanout } from './stream-fanout.js'
 import type { StreamSubscriber } from './stream-subscriber.js'
 
 /** A stream's subscription, of whichever kind. */
@@ -27,11 +27,11 @@ export interface StreamSubscription {
 export class StreamSubscriptions {
   readonly #hub: Hub
   readonly #groups = new Map<string, TopicGroup>()
-  readonly #counters: HubCounters
+  readonly #counters: DeliveryCounters
   #count = 0
 
   /** `counters`: where deliveries through the topic groups are counted (the app's). */
-  constructor(hub: Hub, counters: HubCounters = new HubCounters()) {
+  constructor(hub: Hub, counters: DeliveryCounters = uncounted()) {
     this.#hub = hub
     this.#counters = counters
   }
@@ -130,9 +130,9 @@ class TopicGroup implements Subscriber {
   // let in at the next).
   readonly #waiting = new Set<StreamSubscriber>()
   readonly #fanout = new StreamFanout()
-  readonly #counters: HubCounters
+  readonly #counters: DeliveryCounters
 
-  constructor(topic: string, hub: Hub, counters: HubCounters) {
+  constructor(topic: string, hub: Hub, counters: DeliveryCounters) {
     this.#counters = counters
     this.topics = [topic]
     this.subscription = hub.subscribe(this)

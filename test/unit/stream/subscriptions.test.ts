@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { StreamSubscriber } from '../../../src/http/stream-subscriber.js'
-import { StreamSubscriptions } from '../../../src/http/stream-subscriptions.js'
 import { createHub } from '../../../src/hub/hub.js'
 import type { HubEvent } from '../../../src/hub/types.js'
 import { sharedFlushScheduler } from '../../../src/stream/flush-scheduler.js'
 import { SseStream } from '../../../src/stream/sse-stream.js'
+import { StreamSubscriber } from '../../../src/stream/stream-subscriber.js'
+import { StreamSubscriptions } from '../../../src/stream/subscriptions.js'
 import { memorySink } from '../../helpers/streams.js'
 
 /** Starts `subscriber`'s stream as the app does: what waited first, then live events. */
