@@ -170,15 +170,11 @@ export class SseStream implements Flushable {
    * Sends `chunks` (a replay: events' bytes, shared with the history) ahead of everything
    * written from now on, a page of at most {@link REPLAY_PAGE_BYTES} at a time, each once the
    * sink has drained the last. Writes made meanwhile queue behind the replay and count against
-   * the cap, so a client that never reads holds one page and the cap, then is cut.
+   * the cap, so a client that never reads holds one page and the cap, then is cut. Called once,
+   * as the stream opens, before anything else is written to it.
    */
   sendBacklog(chunks: readonly Uint8Array[]): void {
     if (this.#closed || chunks.length === 0) return
-    if (this.#backlog !== undefined) {
-      this.#backlog = [...this.#backlog.slice(this.#backlogAt), ...chunks]
-      this.#backlogAt = 0
-      return
-    }
     this.#backlog = chunks
     this.#backlogAt = 0
     this.#sendBacklogPage()
