@@ -72,18 +72,7 @@ export function assertPublishable(input: PublishInput, limits: EventLimits, wher
 }
 
 function assertValidId(id: string, maxLength: number): void {
-  if (id.length > maxLength) {
-    throw new SseError(
-      'ERR_SSE_INVALID_ID',
-      `\`id\` must be at most ${maxLength} characters, got ${id.length}`,
-    )
-  }
-  if (hasControlCharacter(id)) {
-    throw new SseError(
-      'ERR_SSE_INVALID_ID',
-      '`id` must not contain control characters (U+0000-U+001F, U+007F-U+009F)',
-    )
-  }
+  assertShortPlainText(id, 'id', 'ERR_SSE_INVALID_ID', maxLength)
   if (hasLoneSurrogate(id)) {
     throw new SseError(
       'ERR_SSE_INVALID_ID',
@@ -93,16 +82,26 @@ function assertValidId(id: string, maxLength: number): void {
 }
 
 function assertValidType(type: string, maxLength: number): void {
-  if (type.length > maxLength) {
+  assertShortPlainText(type, 'event', 'ERR_SSE_INVALID_EVENT', maxLength)
+}
+
+// An id or type is echoed in headers and logs: bounded, and free of control characters.
+function assertShortPlainText(
+  value: string,
+  field: string,
+  code: 'ERR_SSE_INVALID_ID' | 'ERR_SSE_INVALID_EVENT',
+  maxLength: number,
+): void {
+  if (value.length > maxLength) {
     throw new SseError(
-      'ERR_SSE_INVALID_EVENT',
-      `\`event\` must be at most ${maxLength} characters, got ${type.length}`,
+      code,
+      `\`${field}\` must be at most ${maxLength} characters, got ${value.length}`,
     )
   }
-  if (hasControlCharacter(type)) {
+  if (hasControlCharacter(value)) {
     throw new SseError(
-      'ERR_SSE_INVALID_EVENT',
-      '`event` must not contain control characters (U+0000-U+001F, U+007F-U+009F)',
+      code,
+      `\`${field}\` must not contain control characters (U+0000-U+001F, U+007F-U+009F)`,
     )
   }
 }
