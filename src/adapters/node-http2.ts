@@ -43,9 +43,11 @@ export function connectionKey(req: IncomingMessage): object {
  */
 export function endHttp2Exchange(req: IncomingMessage, res: ServerResponse, close: boolean): void {
   const stream = streamOf(req)
+  // Taken now: a stream that has closed no longer knows its session.
+  const session = stream.session
   res.once('finish', () => {
     if (!req.complete && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR)
-    if (close && stream.session !== undefined && !stream.session.closed) stream.session.close()
+    if (close && session !== undefined && !session.closed) session.close()
   })
 }
 
