@@ -1,6 +1,7 @@
 /**
  * `ssehub serve`'s flags for HTTPS: a certificate and its key, served with HTTP/2 and HTTP/1.1.
  */
+import { createPrivateKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
 import type { ListenTlsOptions } from '../adapters/node-options.js'
@@ -50,10 +51,17 @@ export function tlsOptionsFrom(
     throw new UsageError(`--tls-cert ${certPath}: not a PEM certificate (${reason(error)})`)
   }
   try {
+    createPrivateKey(key)
+  } catch (error) {
+    throw new UsageError(
+      `--tls-key ${keyPath}: not an unencrypted PEM private key (${reason(error)})`,
+    )
+  }
+  try {
     createSecureContext({ cert, key })
   } catch (error) {
     throw new UsageError(
-      `--tls-key ${keyPath}: not the PEM private key of --tls-cert's certificate (${reason(error)})`,
+      `--tls-key ${keyPath}: not the private key of --tls-cert's certificate (${reason(error)})`,
     )
   }
   return { cert, key }

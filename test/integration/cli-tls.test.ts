@@ -67,7 +67,20 @@ describe('ssehub serve --tls-cert --tls-key', () => {
     const run = await serveRefused(['--tls-cert', certificate.certPath, '--tls-key', other.keyPath])
     expect(run.code).toBe(2)
     expect(run.stderr).toContain(
-      `ssehub: --tls-key ${other.keyPath}: not the PEM private key of --tls-cert's certificate`,
+      `ssehub: --tls-key ${other.keyPath}: not the private key of --tls-cert's certificate`,
+    )
+  })
+
+  it('refuses a key file that holds no key', async () => {
+    const run = await serveRefused([
+      '--tls-cert',
+      certificate.certPath,
+      '--tls-key',
+      certificate.certPath,
+    ])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain(
+      `--tls-key ${certificate.certPath}: not an unencrypted PEM private key`,
     )
   })
 
