@@ -42,6 +42,29 @@ describe('ssehub serve --tls-cert --tls-key', () => {
     }
   })
 
+  it('on SIGTERM ends each HTTP/2 stream with a retry: hint and exits 0', async () => {
+    const hub = await spawnServer([
+      ...['--no-clock', '--retry', '1000', '--retry-spread', '0'],
+      ...['--tls-cert', certificate.certPath, '--tls-key', certificate.keyPath],
+    ])
+    processes.push(hub)
+    const client = http2Client(hub.url, certificate.cert)
+    try {
+      const streams = await Promise.all(
+        [1, 2, 3].map((n) => client.request('GET', `/events?topic=t${n}`)),
+      )
+      await Promise.all(streams.map((stream) => stream.waitFor('retry: 1000\n\n')))
+      hub.child.kill('SIGTERM')
+      await Promise.all(streams.map((stream) => stream.ended))
+      for (const stream of streams) {
+        expect(stream.text()).toMatch(/^retry: 1000\n\n(?:.*\n)*retry: \d+\n\n$/)
+      }
+      expect(await hub.exited).toBe(0)
+    } finally {
+      client.close()
+    }
+  })
+
   it('refuses a certificate file it cannot read, naming the flag', async () => {
     const missing = join(certificate.certPath, '..', 'missing.pem')
     const run = await serveRefused(['--tls-cert', missing, '--tls-key', certificate.keyPath])

@@ -1,5 +1,11 @@
 import { once } from 'node:events'
-import { connect, constants, type Http2SecureServer, type ServerHttp2Session } from 'node:http2'
+import {
+  connect,
+  constants,
+  type Http2SecureServer,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type ListenOptions, listen } from '../../src/adapters/node.js'
 import { createHubApp, type HubApp } from '../../src/app/app.js'
@@ -130,5 +136,25 @@ describe('HTTP/2 connections', () => {
     expect(stalled.rstCode).toBe(constants.NGHTTP2_CANCEL)
     await app.hub.publish('small', { id: 's1', data: 'still here' })
     await other.waitFor('id: s1\ndata: still here\n\n')
+  })
+
+  it('survives a client resetting its stream with an error, and serves its next one', async () => {
+    const { app, running } = await serve()
+    const serverStream = once(running.server, 'stream') as Promise<[ServerHttp2Stream]>
+    const session = connect(running.url, { ca: certificate.cert })
+    closers.push(() => session.destroy())
+    const stream = session.request({ ':path': '/events?topic=t' })
+    // The client's own stream reports the error it sends.
+    stream.on('error', () => {})
+    await once(stream, 'response')
+    const [onServer] = await serverStream
+    // Not `once`: that rejects on the 'error' the server's stream reports before it closes.
+    const closed = new Promise((resolve) => onServer.once('close', resolve))
+    stream.close(constants.NGHTTP2_INTERNAL_ERROR)
+    await closed
+    expect(app.stats().streams).toBe(0)
+    const next = session.request({ ':path': '/healthz' })
+    const [head] = (await once(next, 'response')) as [Record<string, string | number>]
+    expect(head[':status']).toBe(200)
   })
 })
