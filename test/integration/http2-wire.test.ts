@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen } from '../../src/adapters/node.js'
 import { createHubApp } from '../../src/app/app.js'
+import { createMetricsRegistry, registryEndpoint } from '../../src/metrics/prometheus.js'
 import { type HttpsClient, http1Client, http2Client } from '../helpers/https-clients.js'
 import { spawnServer } from '../helpers/server.js'
 import { makeTestCertificate, type TestCertificate } from '../helpers/tls.js'
@@ -21,6 +22,8 @@ const SERVERS: Record<string, () => Promise<SecureHub>> = {
       demoPage: null,
       retryMs: 1000,
       retrySpreadMs: 0,
+      mercure: { anonymous: true },
+      metrics: (app) => registryEndpoint(createMetricsRegistry({ app, processMetrics: false })),
     })
     const { cert, key } = certificate
     return listen(app, { port: 0, host: '127.0.0.1', closeTimeoutMs: 200, tls: { cert, key } })
@@ -28,7 +31,7 @@ const SERVERS: Record<string, () => Promise<SecureHub>> = {
   'ssehub serve --tls-cert --tls-key --workers 2': async () => {
     const server = await spawnServer([
       ...['--tls-cert', certificate.certPath, '--tls-key', certificate.keyPath],
-      ...['--workers', '2', '--no-clock', '--retry-spread', '0'],
+      ...['--workers', '2', '--no-clock', '--retry-spread', '0', '--anonymous'],
     ])
     return {
       url: server.url,
@@ -131,6 +134,36 @@ describe.each(Object.keys(SERVERS))('the wire over HTTPS, served by %s', (server
       } finally {
         stream.close()
       }
+    })
+
+    it('serves a Mercure subscription, and /metrics', async () => {
+      const name = nextTopic()
+      const url = `https://example.com/${name}`
+      const stream = await client.request(
+        'GET',
+        `/.well-known/mercure?topic=${encodeURIComponent(url)}`,
+      )
+      try {
+        expect([stream.status, stream.headers['content-type']]).toEqual([
+          200,
+          'text/event-stream; charset=utf-8',
+        ])
+        await stream.waitFor('retry: ')
+        const published = await client.request(
+          'POST',
+          '/publish',
+          JSON_HEADERS,
+          JSON.stringify({ topic: url, id: `${name}-m`, data: 'to Mercure' }),
+        )
+        await published.ended
+        await stream.waitFor(`id: ${name}-m\ndata: to Mercure\n\n`)
+      } finally {
+        stream.close()
+      }
+      const metrics = await client.request('GET', '/metrics')
+      await metrics.ended
+      expect(metrics.status).toBe(200)
+      expect(metrics.text()).toMatch(/^ssehub_events_published_total/m)
     })
   })
 })
