@@ -41,14 +41,18 @@ export function connectionKey(req: IncomingMessage): object {
  * request whose body was not read in full is reset without error (RFC 9113 section 8.1), rather
  * than drained as an HTTP/1 connection must be to stay usable.
  */
-export function endHttp2Exchange(req: IncomingMessage, res: ServerResponse, close: boolean): void {
+export function endHttp2Exchange(req: IncomingMessage, close: boolean): void {
   const stream = streamOf(req)
   // Taken now: a stream that has closed no longer knows its session.
   const session = stream.session
-  res.once('finish', () => {
+  // The stream's own 'finish' (all sent): the response's waits for the stream to close, which
+  // a client still sending its body would hold off.
+  const finished = () => {
     if (!req.complete && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR)
     if (close && session !== undefined && !session.closed) session.close()
-  })
+  }
+  if (stream.writableFinished) finished()
+  else stream.once('finish', finished)
 }
 
 function streamOf(req: IncomingMessage): ServerHttp2Stream {

@@ -190,7 +190,7 @@ function respond(
     return
   }
   if (http2) {
-    endHttp2Exchange(req, res, close)
+    endHttp2Exchange(req, close)
     return
   }
   // Answered before its body came in whole (a 401 or 413, say): Node drains the rest to keep the

@@ -6,6 +6,7 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2'
+import { connect as tlsConnect } from 'node:tls'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type ListenOptions, listen } from '../../src/adapters/node.js'
 import { createHubApp, type HubApp } from '../../src/app/app.js'
@@ -156,5 +157,50 @@ describe('HTTP/2 connections', () => {
     const next = session.request({ ':path': '/healthz' })
     const [head] = (await once(next, 'response')) as [Record<string, string | number>]
     expect(head[':status']).toBe(200)
+  })
+
+  it('answers 408 to a publish whose body misses its deadline, and resets its stream', async () => {
+    const { running } = await serve({ bodyTimeoutMs: 100 })
+    const session = connect(running.url, { ca: certificate.cert })
+    closers.push(() => session.destroy())
+    session.on('error', () => {})
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/publish',
+      'content-type': 'application/json',
+      'content-length': '100',
+    })
+    stream.on('error', () => {})
+    stream.write('{"topic":')
+    const [head] = (await once(stream, 'response')) as [Record<string, string | number>]
+    expect(head[':status']).toBe(408)
+    stream.resume()
+    await new Promise((resolve) => stream.once('close', resolve))
+    expect(stream.rstCode).toBe(constants.NGHTTP2_NO_ERROR)
+    // The connection itself is kept: the next request is answered on it.
+    const next = session.request({ ':path': '/healthz' })
+    const [nextHead] = (await once(next, 'response')) as [Record<string, string | number>]
+    expect(nextHead[':status']).toBe(200)
+  })
+
+  it('holds HTTP/1.1 over TLS to its head deadline too', async () => {
+    const { running } = await serve({ headersTimeoutMs: 200 })
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: running.port,
+      ca: certificate.cert,
+      servername: 'localhost',
+      ALPNProtocols: ['http/1.1'],
+    })
+    closers.push(() => socket.destroy())
+    await once(socket, 'secureConnect')
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n')
+    socket.setEncoding('latin1')
+    let received = ''
+    socket.on('data', (chunk: string) => {
+      received += chunk
+    })
+    await once(socket, 'end')
+    expect(received).toMatch(/^HTTP\/1\.1 408 /)
   })
 })
