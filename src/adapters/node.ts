@@ -68,8 +68,10 @@ interface ListenerSettings {
 }
 
 /**
- * A `node:http` request listener answering with `app`. Without {@link listen}, no connection
- * limit applies, and the server's own timeouts are the caller's to set.
+ * A `node:http` request listener answering with `app`; it answers the requests of a `node:http2`
+ * server's compatibility API as well (`http2.createSecureServer(options, listener)`). Without
+ * {@link listen}, no connection limit applies, and the server's own timeouts are the caller's
+ * to set.
  */
 export function toNodeListener(
   app: HubApp,
