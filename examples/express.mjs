@@ -20,7 +20,7 @@ const stopClock = startClock(hub.hub, 'clock', 1000)
 const app = express()
 app.use(compression()) // event streams are sent with `no-transform`: it leaves them be
 app.use(ssehub(hub)) // GET /events, POST /publish, /.well-known/mercure
-app.get('/hello', (req, res) => {
+app.get('/hello', (_req, res) => {
   res.json({ hello: 'world', streams: hub.stats().streams })
 })
 
