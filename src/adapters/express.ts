@@ -15,7 +15,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HubApp } from '../app/app.js'
-import { SseError } from '../errors.js'
 import { isHubPath, type MountOptions, pathOf } from './mount.js'
 import { type ListenOptions, toNodeListener } from './node.js'
 
@@ -39,8 +38,9 @@ export type NodeMiddleware = (
  * hub's paths are below it. Requests go through the same handling as `ssehub/node`'s server:
  * body limits and deadline, HTTP/1.0, the stream written to the socket.
  *
- * Mount it before a body parser (`express.json()`): a body already read cannot be published,
- * and such a request is passed to the app's error handling with `ERR_SSE_BAD_REQUEST`.
+ * Best mounted before body parsers; after one (`express.json()`, `express.urlencoded()`,
+ * `express.text()`, `express.raw()`), a publish is read back from `req.body` (under the
+ * parser's own size limit first).
  *
  * @throws {TypeError} for a bad option, naming it.
  */
@@ -50,14 +50,6 @@ export function ssehub(app: HubApp, options: ExpressOptions = {}): NodeMiddlewar
   const listener = toNodeListener(app, listenOptions)
   return (req, res, next) => {
     if (!isHubPath(pathOf(req.url ?? '/'), mount)) return next()
-    if (req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD') {
-      return next(
-        new SseError(
-          'ERR_SSE_BAD_REQUEST',
-          'the request body was read before the hub: mount ssehub() before body parsers',
-        ),
-      )
-    }
     listener(req, res)
   }
 }

@@ -74,6 +74,12 @@ async function readBody(
 ): Promise<Uint8Array> {
   const body = request.body
   if (body === null) return new Uint8Array(0)
+  if (request.bodyUsed) {
+    throw new SseError(
+      'ERR_SSE_BAD_REQUEST',
+      'the request body was read before the hub: mount the hub before what reads it',
+    )
+  }
   // A declared length over the limit is refused before a byte is read; the runtime deals with
   // the unread rest.
   if (Number(request.headers.get('content-length')) > limit) throw tooLarge(limit)

@@ -42,8 +42,8 @@ export class WebSink implements Sink {
       },
       { highWaterMark, size: (chunk) => chunk.byteLength },
     )
-    if (signal?.aborted) this.abort()
-    else signal?.addEventListener('abort', () => this.abort(), { once: true })
+    if (signal?.aborted) this.#clientGone()
+    else signal?.addEventListener('abort', () => this.#clientGone(), { once: true })
   }
 
   write(chunk: Uint8Array): void {
@@ -69,7 +69,8 @@ export class WebSink implements Sink {
     if (this.#open) {
       this.#open = false
       // An errored body makes the runtime cut the response rather than end it cleanly, so a
-      // client that stopped reading does not hold the bytes queued for it.
+      // client that stopped reading does not hold the bytes queued for it (some runtimes log
+      // the error: `@hono/node-server` prints it and sends its message before cutting).
       this.#controller?.error(new Error('the event stream was aborted'))
     }
     this.#finish()
@@ -85,6 +86,18 @@ export class WebSink implements Sink {
   onClose(listener: () => void): void {
     if (this.#gone) queueMicrotask(listener)
     else this.#closeListeners.push(listener)
+  }
+
+  /**
+   * The request's signal aborted: the connection is gone. The body ends quietly, where an error
+   * would be reported by runtimes as a failed response.
+   */
+  #clientGone(): void {
+    if (this.#open) {
+      this.#open = false
+      this.#controller?.close()
+    }
+    this.#finish()
   }
 
   #drained(): void {
