@@ -27,8 +27,6 @@ app.get('/hello', (_req, res) => {
 const server = app.listen(Number(process.env.PORT ?? 3000), () => {
   console.log(`listening on http://localhost:${server.address().port}`)
 })
-// Event streams are long-lived: no request timeout (heads and bodies keep theirs).
-server.requestTimeout = 0
 
 function shutdown() {
   stopClock()

@@ -2,6 +2,7 @@
  * examples/express.mjs, fastify.mjs and hono.mjs, each started as its own process: the hub's
  * wire behaviour (that of `ssehub serve`) from inside each framework, behind its compression.
  */
+import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ExampleProcess, startExample } from '../helpers/example.js'
 import { rawConnect } from '../helpers/raw-http.js'
@@ -112,7 +113,23 @@ describe.each(EXAMPLES)('examples/%s', (name) => {
   })
 })
 
-describe.each(EXAMPLES)('examples/%s with HEARTBEAT_MS', (name) => {
+describe.each(EXAMPLES)('examples/%s, started for one test', (name) => {
+  it('ends its streams with a retry: hint and exits on SIGTERM', async () => {
+    const example = await startExample(name)
+    const stream = await openRawStream(`${example.url}/events?topic=quiet`)
+    try {
+      await stream.waitFor(/^retry: \d+\n\n$/)
+      const exited = once(example.child, 'exit')
+      example.child.kill('SIGTERM')
+      await stream.ended
+      expect(stream.text()).toMatch(/^retry: \d+\n\nretry: \d+\n\n$/)
+      expect((await exited)[0]).toBe(0)
+    } finally {
+      stream.close()
+      await example.stop()
+    }
+  })
+
   it('sends heartbeats to an idle stream', async () => {
     const example = await startExample(name, { HEARTBEAT_MS: '200' })
     const stream = await openRawStream(`${example.url}/events?topic=quiet`)
