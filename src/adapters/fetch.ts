@@ -13,6 +13,7 @@
 import type { HubApp } from '../app/app.js'
 import type { HubResponse } from '../http/types.js'
 import { positiveIntegerOrNull } from '../hub/options.js'
+import { resolveBasePath } from './mount.js'
 import { WebHubRequest, type WebRequestInfo } from './web-request.js'
 import { WebSink } from './web-sink.js'
 
@@ -30,6 +31,11 @@ export interface FetchHandlerOptions {
    * @defaultValue {@link DEFAULT_FETCH_BODY_TIMEOUT_MS}
    */
   bodyTimeoutMs?: number | null | undefined
+  /**
+   * The path the hub is served under (`/hub`: its streams at `/hub/events`); requests outside
+   * it are answered 404. @defaultValue `''`: the root
+   */
+  basePath?: string | undefined
 }
 
 /** Answers one request with the hub app; never rejects. */
@@ -49,13 +55,20 @@ export function toFetchHandler(app: HubApp, options: FetchHandlerOptions = {}): 
     options.bodyTimeoutMs,
     DEFAULT_FETCH_BODY_TIMEOUT_MS,
   )
+  const basePath = resolveBasePath(options.basePath)
   return async (request, info = {}) => {
     let hubRequest: WebHubRequest
     try {
-      hubRequest = new WebHubRequest(request, info, bodyTimeoutMs)
+      hubRequest = new WebHubRequest(request, info, bodyTimeoutMs, basePath)
     } catch {
       return new Response('the request target is not a valid URL\n', {
         status: 400,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      })
+    }
+    if (hubRequest.outside) {
+      return new Response(`no route for ${hubRequest.url.pathname}\n`, {
+        status: 404,
         headers: { 'content-type': 'text/plain; charset=utf-8' },
       })
     }

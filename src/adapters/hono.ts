@@ -17,7 +17,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { HubApp } from '../app/app.js'
 import { type FetchHandlerOptions, toFetchHandler } from './fetch.js'
-import { isHubPath, type MountOptions } from './mount.js'
+import { isHubPath, type MountOptions, resolveBasePath, underBasePath } from './mount.js'
 import type { WebRequestInfo } from './web-request.js'
 
 export type { MountOptions } from './mount.js'
@@ -33,7 +33,8 @@ export interface HonoOptions extends MountOptions, FetchHandlerOptions {
 }
 
 /**
- * A middleware answering the hub's paths (`/events`, `/publish`, Mercure) with `app` and
+ * A middleware answering the hub's paths (`/events`, `/publish`, Mercure; below `basePath`
+ * when given: `app.use('/hub/*', ssehub(hub, { basePath: '/hub' }))`) with `app` and
  * passing every other request on (`next()`), so the app's own routes, middlewares and
  * `onError` stay as they are. The app's middlewares registered before it wrap the hub's
  * responses; an event stream is sent with `Cache-Control: no-transform`, which Hono's
@@ -44,9 +45,11 @@ export interface HonoOptions extends MountOptions, FetchHandlerOptions {
 export function ssehub(app: HubApp, options: HonoOptions = {}): MiddlewareHandler {
   const { mercure, requestInfo = nodeServerInfo, ...fetchOptions } = options
   const mount: MountOptions = { mercure }
+  const basePath = resolveBasePath(fetchOptions.basePath)
   const handle = toFetchHandler(app, fetchOptions)
   return async (c, next) => {
-    if (!isHubPath(c.req.path, mount)) return next()
+    const path = underBasePath(c.req.path, basePath)
+    if (path === undefined || !isHubPath(path, mount)) return next()
     return handle(c.req.raw, requestInfo(c))
   }
 }

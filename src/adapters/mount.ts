@@ -34,3 +34,27 @@ export function pathOf(target: string): string {
   const query = target.indexOf('?')
   return query === -1 ? target : target.slice(0, query)
 }
+
+/**
+ * Checks a `basePath` option: `''` or `/` (the root, the default) or a path such as `/hub`.
+ *
+ * @throws {TypeError} naming the option and what it must be.
+ */
+export function resolveBasePath(value: string | undefined): string {
+  if (value === undefined || value === '' || value === '/') return ''
+  if (typeof value !== 'string' || !/^\/[^?#]*[^/?#]$/.test(value)) {
+    throw new TypeError(
+      `\`basePath\` must start with "/" and not end with one (such as "/hub"), got ${JSON.stringify(value)}`,
+    )
+  }
+  return value
+}
+
+/** `path` below `basePath` (`/hub/events` under `/hub` → `/events`); `undefined` outside it. */
+export function underBasePath(path: string, basePath: string): string | undefined {
+  if (basePath === '') return path
+  if (!path.startsWith(basePath)) return undefined
+  const rest = path.slice(basePath.length)
+  if (rest === '') return '/'
+  return rest.startsWith('/') ? rest : undefined
+}

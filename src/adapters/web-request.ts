@@ -4,6 +4,7 @@
  */
 import { SseError } from '../errors.js'
 import type { HubRequest } from '../http/types.js'
+import { underBasePath } from './mount.js'
 
 const NON_ASCII = /[\u0080-\u00ff]/
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -38,18 +39,25 @@ export class WebHubRequest implements HubRequest {
   readonly url: URL
   readonly httpVersionMajor: number
   readonly clientAddress: string | undefined
+  /** Whether the request's path lies outside the base path: no route of the hub is there. */
+  readonly outside: boolean
   readonly #request: Request
   readonly #bodyTimeoutMs: number | null
 
   /**
    * @param bodyTimeoutMs how long the body may take to arrive; `null`: no limit.
+   * @param basePath the path the hub is served under (checked), `''` for none: the request's
+   *   URL is seen without it, and one outside it is {@link WebHubRequest.outside}.
    * @throws {TypeError} for a request whose URL WHATWG URL refuses.
    */
-  constructor(request: Request, info: WebRequestInfo, bodyTimeoutMs: number | null) {
+  constructor(request: Request, info: WebRequestInfo, bodyTimeoutMs: number | null, basePath = '') {
     this.#request = request
     this.#bodyTimeoutMs = bodyTimeoutMs
     this.method = request.method.toUpperCase()
     this.url = new URL(request.url)
+    const path = underBasePath(this.url.pathname, basePath)
+    this.outside = path === undefined
+    if (path !== undefined && basePath !== '') this.url.pathname = path
     this.httpVersionMajor = info.httpVersionMajor ?? 1
     this.clientAddress = info.clientAddress
   }

@@ -136,9 +136,23 @@ describe('ssehub/fetch', () => {
     await response.body?.cancel()
   })
 
+  it('serves the hub under a base path, and nothing outside it', async () => {
+    const { app } = start()
+    const handle = toFetchHandler(app, { basePath: '/hub' })
+    const response = await handle(new Request('http://hub.test/hub/events?topic=t'))
+    expect(response.status).toBe(200)
+    await response.body?.cancel()
+    for (const path of ['/events', '/hubevents', '/hub']) {
+      expect((await handle(new Request(`http://hub.test${path}`))).status).toBe(404)
+    }
+  })
+
   it('refuses a bad option by name', () => {
     const app = createHubApp({ clockIntervalMs: null, demoPage: null })
     expect(() => toFetchHandler(app, { bodyTimeoutMs: -1 })).toThrow(/bodyTimeoutMs/)
+    for (const basePath of ['hub', '/hub/', '//', '/a?b']) {
+      expect(() => toFetchHandler(app, { basePath })).toThrow(/basePath/)
+    }
     app.close()
   })
 })

@@ -198,6 +198,18 @@ describe('ssehub/hono', () => {
     expect((await fetch(`${url}/nowhere`, { headers })).status).toBe(404)
   })
 
+  it('serves the hub under a base path', async () => {
+    const hub = hubApp()
+    const app = new Hono()
+    app.use('/hub/*', honoHub(hub, { basePath: '/hub' }))
+    app.get('/events', (c) => c.text('the app’s own /events'))
+    const url = await listenHono(app)
+    const stream = await openStream(`${url}/hub/events?topic=t`)
+    const id = await (await postJson(`${url}/hub/publish`, { topic: 't', data: 'a' })).text()
+    await stream.waitFor(`id: ${id}\ndata: a\n\n`)
+    expect(await (await fetch(`${url}/events`)).text()).toBe('the app’s own /events')
+  })
+
   it('closes the hub’s stream when the client goes', async () => {
     const hub = hubApp()
     const app = new Hono()
