@@ -12,6 +12,7 @@ import { ssehub as expressHub } from '../../src/adapters/express.js'
 import { ssehubPlugin } from '../../src/adapters/fastify.js'
 import { ssehub as honoHub } from '../../src/adapters/hono.js'
 import { createHubApp, type HubApp } from '../../src/app/app.js'
+import { rawConnect } from '../helpers/raw-http.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
 
 let cleanups: Array<() => Promise<void> | void> = []
@@ -208,6 +209,32 @@ describe('ssehub/hono', () => {
     const id = await (await postJson(`${url}/hub/publish`, { topic: 't', data: 'a' })).text()
     await stream.waitFor(`id: ${id}\ndata: a\n\n`)
     expect(await (await fetch(`${url}/events`)).text()).toBe('the app’s own /events')
+  })
+
+  it('cuts a client that stopped reading at the unsent-bytes cap', async () => {
+    const hub = createHubApp({ clockIntervalMs: null, demoPage: null, maxBufferedBytes: 1 << 20 })
+    cleanups.push(() => hub.close())
+    const app = new Hono()
+    app.use(honoHub(hub))
+    const url = await listenHono(app)
+    const connection = await rawConnect(Number(new URL(url).port))
+    cleanups.push(() => void connection.socket.destroy())
+    connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
+    await connection.waitFor(/\r\n\r\n/)
+    connection.socket.pause()
+    // @hono/node-server reports a body that errors, as an aborted one does, on console.error.
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {})
+    cleanups.push(() => reported.mockRestore())
+    // Up to 25 MiB: more than loopback's socket buffers and the 1 MiB cap can hold.
+    const event = 'x'.repeat(64 * 1024)
+    for (let i = 0; i < 400 && hub.stats().overflows === 0; i++) {
+      await hub.hub.publish('t', { data: event })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(hub.stats()).toMatchObject({ overflows: 1, streams: 0 })
+    connection.socket.resume()
+    await connection.closed
+    expect(String(reported.mock.calls[0]?.[0])).toMatch(/the event stream was aborted/)
   })
 
   it('closes the hub’s stream when the client goes', async () => {
