@@ -117,6 +117,18 @@ describe('ssehub/fetch', () => {
     expect(streamed.status).toBe(413)
   })
 
+  it('answers 400, naming the cause, to a body something read before the hub', async () => {
+    const { handle } = start()
+    const request = new Request('http://hub.test/publish', {
+      method: 'POST',
+      body: new URLSearchParams({ topic: 't', data: 'a' }),
+    })
+    await request.text()
+    const response = await handle(request)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toMatch(/read before the hub/)
+  })
+
   it('answers 408 to a body that does not arrive in time', async () => {
     const { handle } = start({}, 50)
     const never = new ReadableStream<Uint8Array>({ start() {} })
