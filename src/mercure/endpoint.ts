@@ -116,7 +116,7 @@ export function createMercureEndpoint(
       if (echoed !== undefined) headers['last-event-id'] = echoed
     }
     if (request.url.searchParams.has('authorization'))
-      headers['cache-control'] = 'private, no-cache'
+      headers['cache-control'] = 'private, no-cache, no-transform'
     return {
       status: 200,
       headers,
