@@ -58,7 +58,7 @@ export type {
 export * from './protocol/index.js'
 export { eventStreamHeaders } from './stream/headers.js'
 export { DEFAULT_HEARTBEAT_MS, Heartbeat } from './stream/heartbeat.js'
-export type { DirectWrites, Sink, SinkTarget } from './stream/sink.js'
+export type { Sink } from './stream/sink.js'
 export {
   type CloseReason,
   DEFAULT_MAX_BUFFERED_BYTES,

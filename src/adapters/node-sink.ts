@@ -3,7 +3,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { DirectWrites, Sink } from '../stream/sink.js'
+import { type DirectSink, type DirectWrites, kDirectWrites } from '../stream/direct-writes.js'
 
 /**
  * Writes an event stream's bytes to its response's socket, framing chunked transfer encoding
@@ -18,10 +18,10 @@ import type { DirectWrites, Sink } from '../stream/sink.js'
  *
  * Until the response owns its socket (a request pipelined behind another waits its turn) bytes
  * go through `res.write`, which Node queues and sends in order when the turn comes. From then on
- * the sink offers the socket and the chunk framing to its stream ({@link Sink.directWrites}),
+ * the sink offers the socket and the chunk framing to its stream ({@link kDirectWrites}),
  * which writes there itself.
  */
-export class NodeSink implements Sink {
+export class NodeSink implements DirectSink {
   readonly #res: ServerResponse
   // Set once the response owns its socket with its headers sent; from then on a write touches
   // the socket alone, not the response's getters as well (with thousands of streams written one
@@ -80,7 +80,7 @@ export class NodeSink implements Sink {
     else setImmediate(listener)
   }
 
-  directWrites(): DirectWrites | undefined {
+  [kDirectWrites](): DirectWrites | undefined {
     const socket = this.#socket
     if (socket === undefined || this.#ended) return undefined
     return { target: socket, frame: this.#frame }

@@ -6,8 +6,14 @@
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
 import { ChunkJoiner } from './chunk-joiner.js'
+import {
+  type DirectWrites,
+  directWritesOf,
+  kDirectWrites,
+  type SinkTarget,
+} from './direct-writes.js'
 import { type Flushable, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
-import type { DirectWrites, Sink, SinkTarget } from './sink.js'
+import type { Sink } from './sink.js'
 
 /** Default for {@link SseStreamOptions.maxBufferedBytes}: 1 MiB of unsent bytes per stream. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
@@ -66,7 +72,7 @@ export class SseStream implements Flushable {
   #sinkMayHoldBytes = false
   // The scheduler's turn in which this stream last wrote at once: later writes of that turn queue.
   #wroteAtOnceInTurn = -1
-  // Where writes go once the sink has settled on a target (Sink.directWrites): written there
+  // Where writes go once the sink has settled on a target (kDirectWrites): written there
   // straight, not through the sink. In a broadcast at a steady rate every write runs cold, and
   // each object it reaches is one more likely cache miss (docs/decisions/0001). Two fields,
   // not the DirectWrites object, for the same reason: set together, read on every write.
@@ -141,10 +147,12 @@ export class SseStream implements Flushable {
   }
 
   /**
-   * Where this stream's writes go straight, once settled (see {@link Sink.directWrites}), for
+   * Where this stream's writes go straight, once settled (see {@link kDirectWrites}), for
    * a writer that writes many streams' targets at once; `undefined` before that or once closed.
+   * Internal to the delivery code: keyed by a symbol the package does not export.
+   * @internal
    */
-  directWrites(): DirectWrites | undefined {
+  [kDirectWrites](): DirectWrites | undefined {
     const target = this.#target
     // While a replay is sent, writes must queue behind it, not go to the socket around it.
     if (target === undefined || this.#closed || this.#backlog !== undefined) return undefined
@@ -283,7 +291,7 @@ export class SseStream implements Flushable {
     const sink = this.#sink
     sink.write(bytes)
     this.#sinkMayHoldBytes = sink.bufferedBytes > 0
-    const direct = sink.directWrites?.()
+    const direct = directWritesOf(sink)
     if (direct !== undefined) {
       this.#target = direct.target
       this.#frame = direct.frame

@@ -2,8 +2,9 @@
  * The same bytes to many streams: in one loop over their sockets when the scheduler lets the
  * turn write at once, through each stream otherwise.
  */
+
+import { kDirectWrites, type SinkTarget } from './direct-writes.js'
 import { CLOCK_EVERY, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
-import type { SinkTarget } from './sink.js'
 import type { SseStream } from './sse-stream.js'
 
 type Frame = (chunk: Uint8Array) => Uint8Array
@@ -75,7 +76,7 @@ export class StreamFanout {
       const stream = others[i] as SseStream
       stream.writeBytes(bytes)
       // Its sink has settled on a target: from the next write on, it joins the loop.
-      if (stream.directWrites() !== undefined) this.#stale = true
+      if (stream[kDirectWrites]() !== undefined) this.#stale = true
     }
   }
 
@@ -110,7 +111,7 @@ export class StreamFanout {
     const frames: Frame[] = []
     const others: SseStream[] = []
     for (const stream of this.#streams) {
-      const writes = stream.directWrites()
+      const writes = stream[kDirectWrites]()
       if (writes === undefined) {
         if (!stream.closed) others.push(stream)
         continue
