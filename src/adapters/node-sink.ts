@@ -13,7 +13,7 @@ import { type DirectSink, type DirectWrites, kDirectWrites } from '../stream/dir
  * chunk size, the bytes and a CRLF as three buffers (a `writev`); with thousands of streams
  * that per-call work, not the bytes, is most of the server's CPU. Here a write is one buffer
  * and one plain `write`, and the framing of a chunk shared by many streams (a broadcast) is
- * built once, see {@link frameChunk}. The wire format is unchanged: HTTP/1.1 chunked, so
+ * built once, see {@link createChunkFramer}. The wire format is unchanged: HTTP/1.1 chunked, so
  * keep-alive after the stream ends stays correct; HTTP/1.0 gets the raw bytes.
  *
  * Until the response owns its socket (a request pipelined behind another waits its turn) bytes
@@ -29,10 +29,13 @@ export class NodeSink implements DirectSink {
   #socket: Socket | undefined
   // What a write to the socket needs around its bytes: an HTTP/1.1 chunk's framing, or nothing.
   #frame: (chunk: Uint8Array) => Uint8Array = unframed
+  readonly #frameChunk: ChunkFramer
   #ended = false
 
-  constructor(res: ServerResponse) {
+  /** `frameChunk`: the server's chunk framer, shared by its sinks ({@link createChunkFramer}). */
+  constructor(res: ServerResponse, frameChunk: ChunkFramer) {
     this.#res = res
+    this.#frameChunk = frameChunk
   }
 
   write(chunk: Uint8Array): void {
@@ -51,7 +54,7 @@ export class NodeSink implements DirectSink {
       return
     }
     this.#socket = socket
-    if (res.chunkedEncoding) this.#frame = frameChunk
+    if (res.chunkedEncoding) this.#frame = this.#frameChunk
     socket.write(this.#frame(chunk))
   }
 
@@ -97,15 +100,29 @@ const unframed = (chunk: Uint8Array): Uint8Array => chunk
 
 const CR = 0x0d
 const LF = 0x0a
-let lastBody: Uint8Array | undefined
-let lastFramed: Buffer | undefined
+
+/** Frames bytes as one HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF. */
+export type ChunkFramer = (body: Uint8Array) => Uint8Array
 
 /**
- * `body` as one HTTP/1.1 chunk. The last result is kept: the streams flushed one after the
- * other in a turn are mostly handed the same buffer, which is then framed once for all.
+ * A chunk framer with its own memory of the last chunk: the streams flushed one after the other
+ * in a turn are mostly handed the same buffer, which is then framed once for all. One per
+ * server (made by `listen` or `toNodeListener`), so that two servers in a process share nothing.
  */
+export function createChunkFramer(): ChunkFramer {
+  let lastBody: Uint8Array | undefined
+  let lastFramed: Uint8Array | undefined
+  return (body) => {
+    if (body === lastBody && lastFramed !== undefined) return lastFramed
+    const framed = frameChunk(body)
+    lastBody = body
+    lastFramed = framed
+    return framed
+  }
+}
+
+/** `body` as one HTTP/1.1 chunk, in a new buffer. */
 export function frameChunk(body: Uint8Array): Buffer {
-  if (body === lastBody && lastFramed !== undefined) return lastFramed
   // One allocation, written in place: at a steady rate every event is framed on its own. The
   // size line and CRLFs byte by byte: each call into Node's bindings (a latin1 write, a copy)
   // runs cold there (docs/decisions/0001).
@@ -119,7 +136,5 @@ export function frameChunk(body: Uint8Array): Buffer {
   at += body.byteLength
   framed[at++] = CR
   framed[at] = LF
-  lastBody = body
-  lastFramed = framed
   return framed
 }

@@ -23,7 +23,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'
 import { type ListenOptions, resolveListenOptions } from './node-options.js'
 import { NodeHubRequest } from './node-request.js'
-import { NodeSink } from './node-sink.js'
+import { type ChunkFramer, createChunkFramer, NodeSink } from './node-sink.js'
 
 export {
   type ConnectionStats,
@@ -82,6 +82,8 @@ function createListener(
   settings: ListenerSettings,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { bodyTimeoutMs, logger, limiter } = settings
+  // This server's own: its streams' chunks framed once per broadcast, shared with no other.
+  const frameChunk = createChunkFramer()
   return (req, res) => {
     const over = limiter?.noteRequest(req.socket)
     let request: NodeHubRequest
@@ -96,10 +98,10 @@ function createListener(
     const refusal = over === undefined ? undefined : limiter?.refusal(request, over)
     if (refusal !== undefined) {
       app.counters.refuse('connections')
-      return respond(req, res, request, refusal, true, logger)
+      return respond(req, res, request, refusal, true, logger, frameChunk)
     }
     app.handle(request).then(
-      (response) => respond(req, res, request, response, over !== undefined, logger),
+      (response) => respond(req, res, request, response, over !== undefined, logger, frameChunk),
       // app.handle never rejects; this only guards against a broken custom app.
       (error: unknown) => failed(res, error, logger),
     )
@@ -168,9 +170,10 @@ function respond(
   response: HubResponse,
   close: boolean,
   logger: Logger,
+  frameChunk: ChunkFramer,
 ): void {
   try {
-    writeResponse(res, response, close || request.timedOut)
+    writeResponse(res, response, close || request.timedOut, frameChunk)
   } catch (error) {
     failed(res, error, logger)
     return
@@ -213,7 +216,12 @@ function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
 }
 
-function writeResponse(res: ServerResponse, response: HubResponse, close: boolean): void {
+function writeResponse(
+  res: ServerResponse,
+  response: HubResponse,
+  close: boolean,
+  frameChunk: ChunkFramer,
+): void {
   // `Connection: close` makes Node close the socket once the answer is out, freeing its fd.
   if (close) response.headers.connection = 'close'
   // Node sends a head's characters as latin1 bytes when the head leaves on its own, but encodes
@@ -236,7 +244,7 @@ function writeResponse(res: ServerResponse, response: HubResponse, close: boolea
   if (bytesInHead) res.write(NO_BYTES)
   else res.flushHeaders()
   res.socket?.setNoDelay(true)
-  response.start(new NodeSink(res))
+  response.start(new NodeSink(res, frameChunk))
 }
 
 const NO_BYTES = Buffer.alloc(0)

@@ -240,6 +240,3 @@ export class FlushScheduler {
     this.#defer(this.flush)
   }
 }
-
-/** The scheduler every stream of the process shares unless given its own. */
-export const sharedFlushScheduler = new FlushScheduler()

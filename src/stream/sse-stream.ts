@@ -12,7 +12,7 @@ import {
   kDirectWrites,
   type SinkTarget,
 } from './direct-writes.js'
-import { type Flushable, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
+import { type Flushable, FlushScheduler } from './flush-scheduler.js'
 import type { Sink } from './sink.js'
 
 /** Default for {@link SseStreamOptions.maxBufferedBytes}: 1 MiB of unsent bytes per stream. */
@@ -39,7 +39,10 @@ export interface SseStreamOptions {
    * @defaultValue {@link DEFAULT_MAX_BUFFERED_BYTES}
    */
   maxBufferedBytes?: number | null | undefined
-  /** Where the stream queues itself to be flushed; the process-wide one by default. */
+  /**
+   * Where the stream queues itself to be flushed: the app's, shared by all its streams so that
+   * a turn's writes are decided and flushed once for all. A stream given none has its own.
+   */
   scheduler?: FlushScheduler | undefined
 }
 
@@ -89,7 +92,7 @@ export class SseStream implements Flushable {
   constructor(sink: Sink, options: SseStreamOptions = {}) {
     this.#sink = sink
     this.#maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
-    this.#scheduler = options.scheduler ?? sharedFlushScheduler
+    this.#scheduler = options.scheduler ?? new FlushScheduler()
     sink.onClose(() => this.#finish('client'))
   }
 

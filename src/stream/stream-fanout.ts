@@ -4,7 +4,7 @@
  */
 
 import { kDirectWrites, type SinkTarget } from './direct-writes.js'
-import { CLOCK_EVERY, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
+import { CLOCK_EVERY, type FlushScheduler } from './flush-scheduler.js'
 import type { SseStream } from './sse-stream.js'
 
 type Frame = (chunk: Uint8Array) => Uint8Array
@@ -37,7 +37,8 @@ export class StreamFanout {
   // The scheduler's turn in which the loop last wrote at once.
   #turn = -1
 
-  constructor(scheduler: FlushScheduler = sharedFlushScheduler) {
+  /** `scheduler`: the one its streams share (the app's). */
+  constructor(scheduler: FlushScheduler) {
     this.#scheduler = scheduler
   }
 
