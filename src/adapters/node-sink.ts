@@ -13,7 +13,7 @@ import { type DirectSink, type DirectWrites, kDirectWrites } from '../stream/dir
  * chunk size, the bytes and a CRLF as three buffers (a `writev`); with thousands of streams
  * that per-call work, not the bytes, is most of the server's CPU. Here a write is one buffer
  * and one plain `write`, and the framing of a chunk shared by many streams (a broadcast) is
- * built once, see {@link createChunkFramer}. The wire format is unchanged: HTTP/1.1 chunked, so
+ * built once, see {@link createSocketFrames}. The wire format is unchanged: HTTP/1.1 chunked, so
  * keep-alive after the stream ends stays correct; HTTP/1.0 gets the raw bytes.
  *
  * Until the response owns its socket (a request pipelined behind another waits its turn) bytes
@@ -28,14 +28,15 @@ export class NodeSink implements DirectSink {
   // after the other, each object a write reads is one more likely cache miss).
   #socket: Socket | undefined
   // What a write to the socket needs around its bytes: an HTTP/1.1 chunk's framing, or nothing.
-  #frame: (chunk: Uint8Array) => Uint8Array = unframed
-  readonly #frameChunk: ChunkFramer
+  #frame: (chunk: Uint8Array) => Uint8Array
+  readonly #frames: SocketFrames
   #ended = false
 
-  /** `frameChunk`: the server's chunk framer, shared by its sinks ({@link createChunkFramer}). */
-  constructor(res: ServerResponse, frameChunk: ChunkFramer) {
+  /** `frames`: the server's, shared by its sinks ({@link createSocketFrames}). */
+  constructor(res: ServerResponse, frames: SocketFrames) {
     this.#res = res
-    this.#frameChunk = frameChunk
+    this.#frames = frames
+    this.#frame = frames.raw
   }
 
   write(chunk: Uint8Array): void {
@@ -54,7 +55,7 @@ export class NodeSink implements DirectSink {
       return
     }
     this.#socket = socket
-    if (res.chunkedEncoding) this.#frame = this.#frameChunk
+    if (res.chunkedEncoding) this.#frame = this.#frames.chunk
     socket.write(this.#frame(chunk))
   }
 
@@ -96,29 +97,43 @@ export class NodeSink implements DirectSink {
   }
 }
 
-const unframed = (chunk: Uint8Array): Uint8Array => chunk
-
 const CR = 0x0d
 const LF = 0x0a
 
-/** Frames bytes as one HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF. */
-export type ChunkFramer = (body: Uint8Array) => Uint8Array
+/** The bytes of an event stream as a socket takes them, for the two wire forms. */
+export interface SocketFrames {
+  /** As one HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF. */
+  readonly chunk: (body: Uint8Array) => Buffer
+  /** As they are (HTTP/1.0), in a `Buffer` over the same memory. */
+  readonly raw: (body: Uint8Array) => Buffer
+}
 
 /**
- * A chunk framer with its own memory of the last chunk: the streams flushed one after the other
- * in a turn are mostly handed the same buffer, which is then framed once for all. One per
- * server (made by `listen` or `toNodeListener`), so that two servers in a process share nothing.
+ * The framing of one server's sinks, each form with its own memory of the last bytes: the
+ * streams written one after the other in a turn are mostly handed the same buffer, which is
+ * then framed (or wrapped) once for all. A `Buffer`, because `Writable.write` wraps any other
+ * `Uint8Array` in a new one on every call, once per socket of a fan-out. One per server (made
+ * by `listen` or `toNodeListener`), so that two servers in a process share nothing.
  */
-export function createChunkFramer(): ChunkFramer {
+export function createSocketFrames(): SocketFrames {
+  return { chunk: lastOf(frameChunk), raw: lastOf(bufferOf) }
+}
+
+// `make`, with its last answer kept for the same input.
+function lastOf(make: (body: Uint8Array) => Buffer): (body: Uint8Array) => Buffer {
   let lastBody: Uint8Array | undefined
-  let lastFramed: Uint8Array | undefined
+  let lastMade: Buffer | undefined
   return (body) => {
-    if (body === lastBody && lastFramed !== undefined) return lastFramed
-    const framed = frameChunk(body)
+    if (body === lastBody && lastMade !== undefined) return lastMade
+    lastMade = make(body)
     lastBody = body
-    lastFramed = framed
-    return framed
+    return lastMade
   }
+}
+
+/** `body` as a `Buffer` over the same memory (no copy). */
+function bufferOf(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
 /** `body` as one HTTP/1.1 chunk, in a new buffer. */

@@ -23,7 +23,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'
 import { type ListenOptions, resolveListenOptions } from './node-options.js'
 import { NodeHubRequest } from './node-request.js'
-import { type ChunkFramer, createChunkFramer, NodeSink } from './node-sink.js'
+import { createSocketFrames, NodeSink, type SocketFrames } from './node-sink.js'
 
 export {
   type ConnectionStats,
@@ -82,8 +82,8 @@ function createListener(
   settings: ListenerSettings,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { bodyTimeoutMs, logger, limiter } = settings
-  // This server's own: its streams' chunks framed once per broadcast, shared with no other.
-  const frameChunk = createChunkFramer()
+  // This server's own: its streams' bytes framed once per broadcast, shared with no other.
+  const frames = createSocketFrames()
   return (req, res) => {
     const over = limiter?.noteRequest(req.socket)
     let request: NodeHubRequest
@@ -98,10 +98,10 @@ function createListener(
     const refusal = over === undefined ? undefined : limiter?.refusal(request, over)
     if (refusal !== undefined) {
       app.counters.refuse('connections')
-      return respond(req, res, request, refusal, true, logger, frameChunk)
+      return respond(req, res, request, refusal, true, logger, frames)
     }
     app.handle(request).then(
-      (response) => respond(req, res, request, response, over !== undefined, logger, frameChunk),
+      (response) => respond(req, res, request, response, over !== undefined, logger, frames),
       // app.handle never rejects; this only guards against a broken custom app.
       (error: unknown) => failed(res, error, logger),
     )
@@ -170,10 +170,10 @@ function respond(
   response: HubResponse,
   close: boolean,
   logger: Logger,
-  frameChunk: ChunkFramer,
+  frames: SocketFrames,
 ): void {
   try {
-    writeResponse(res, response, close || request.timedOut, frameChunk)
+    writeResponse(res, response, close || request.timedOut, frames)
   } catch (error) {
     failed(res, error, logger)
     return
@@ -220,7 +220,7 @@ function writeResponse(
   res: ServerResponse,
   response: HubResponse,
   close: boolean,
-  frameChunk: ChunkFramer,
+  frames: SocketFrames,
 ): void {
   // `Connection: close` makes Node close the socket once the answer is out, freeing its fd.
   if (close) response.headers.connection = 'close'
@@ -244,7 +244,7 @@ function writeResponse(
   if (bytesInHead) res.write(NO_BYTES)
   else res.flushHeaders()
   res.socket?.setNoDelay(true)
-  response.start(new NodeSink(res, frameChunk))
+  response.start(new NodeSink(res, frames))
 }
 
 const NO_BYTES = Buffer.alloc(0)

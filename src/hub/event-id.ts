@@ -8,7 +8,6 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc9562#name-uuid-version-7
  */
-import { randomFillSync } from 'node:crypto'
 
 /** Makes a new id each call, strictly increasing within this process. */
 export type EventIdGenerator = () => string
@@ -48,7 +47,7 @@ export function createEventIdGenerator(now: () => number = Date.now): EventIdGen
       }
     }
     if (poolOffset === pool.length) {
-      randomFillSync(pool)
+      globalThis.crypto.getRandomValues(pool)
       poolOffset = 0
     }
     const r = poolOffset

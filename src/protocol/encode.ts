@@ -10,15 +10,6 @@ const LINE_BREAK = /\r\n|\r|\n/
 const CR_OR_LF = /[\r\n]/
 const CR_LF_OR_NUL = /[\r\n\0]/
 const utf8 = new TextEncoder()
-// Under Node, Buffer.from costs about an eighth of TextEncoder.encode for an event-sized string
-// (encode makes a new ArrayBuffer per call; Buffer.from slices a shared pool), and the hub
-// encodes every event it publishes. Same bytes, lone surrogates included (both write U+FFFD).
-// The Buffer itself is returned (a Uint8Array): Node's `Writable.write` wraps any other
-// Uint8Array in a new Buffer on every call, once per socket of a fan-out
-// (docs/decisions/0001). Browsers and other runtimes without Buffer keep TextEncoder.
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
-const toUtf8: (text: string) => Uint8Array =
-  NodeBuffer === undefined ? (text) => utf8.encode(text) : (text) => NodeBuffer.from(text, 'utf8')
 
 /**
  * Serializes an event to its wire text, ending in the blank line that dispatches it.
@@ -51,7 +42,7 @@ export function serializeEvent(event: SseEvent): string {
  * @throws {SseError} as {@link serializeEvent}.
  */
 export function encodeEvent(event: SseEvent): Uint8Array {
-  return toUtf8(serializeEvent(event))
+  return utf8.encode(serializeEvent(event))
 }
 
 /**

@@ -22,7 +22,7 @@ export class ChunkJoiner {
       return this.#lastJoined
     }
     this.#lastChunks = chunks.slice()
-    this.#lastJoined = Buffer.concat(chunks)
+    this.#lastJoined = concatBytes(chunks)
     return this.#lastJoined
   }
 }
@@ -31,4 +31,21 @@ function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/**
+ * `chunks` in order in one new buffer: one allocation of the total length, each chunk copied
+ * once (as `Buffer.concat`, on web standards).
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (let i = 0; i < chunks.length; i++) length += (chunks[i] as Uint8Array).byteLength
+  const joined = new Uint8Array(length)
+  let at = 0
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Uint8Array
+    joined.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return joined
 }

@@ -11,12 +11,12 @@ export interface Flushable {
   flush(joiner: ChunkJoiner): void
 }
 
-/** How a scheduler defers its flush; `setImmediate` by default. */
+/** How a scheduler defers its flush; `setImmediate` by default (`setTimeout` where there is none). */
 export type Defer = (run: () => void) => void
 
 /** Options of a {@link FlushScheduler}. */
 export interface FlushSchedulerOptions {
-  /** Runs the turn-end flush; `setImmediate` by default. */
+  /** Runs the turn-end flush; `setImmediate` by default (`setTimeout` where there is none). */
   defer?: Defer | undefined
   /** A clock in milliseconds; `performance.now` by default. */
   now?: (() => number) | undefined
@@ -65,9 +65,16 @@ export const DEFAULT_WRITE_THROUGH_MS = WRITE_THROUGH_SLICES * DEFAULT_SLICE_MS
  */
 export const CLOCK_EVERY = 64
 
-const deferToCheckPhase: Defer = (run) => {
-  setImmediate(run)
-}
+// `setImmediate` is Node's (and Bun's): elsewhere a timer of 0 ms is the nearest macrotask.
+const nextTurn = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate
+const deferToCheckPhase: Defer =
+  nextTurn === undefined
+    ? (run) => {
+        setTimeout(run, 0)
+      }
+    : (run) => {
+        nextTurn(run)
+      }
 
 /**
  * Decides, once per turn of the event loop, whether streams write at once or queue, and flushes

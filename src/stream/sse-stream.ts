@@ -5,7 +5,7 @@
  */
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
-import { ChunkJoiner } from './chunk-joiner.js'
+import { ChunkJoiner, concatBytes } from './chunk-joiner.js'
 import {
   type DirectWrites,
   directWritesOf,
@@ -274,7 +274,7 @@ export class SseStream implements Flushable {
       size += chunk.byteLength
     }
     this.#backlogAt = at
-    this.#writeToSink(page.length === 1 ? (page[0] as Uint8Array) : Buffer.concat(page))
+    this.#writeToSink(page.length === 1 ? (page[0] as Uint8Array) : concatBytes(page))
     if (at < backlog.length) {
       this.#sink.onDrain(this.#sendBacklogPage)
       return

@@ -68,6 +68,40 @@ function imports(): Array<{ file: string; from: string; to: string }> {
   return found
 }
 
+/**
+ * The folders that run on web standards alone (any runtime with `fetch`, `TextEncoder` and Web
+ * Crypto): no `node:` module, no `Buffer`. `tsconfig.core.json` type-checks them without Node's
+ * types as well (`npm run typecheck`).
+ */
+const RUNTIME_NEUTRAL = ['protocol', 'client', 'hub', 'stream', 'http', 'mercure']
+
+/** `text` without its comments, so that a comment may name what the code must not use. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/[^\n]*/g, '$1')
+}
+
+describe('the runtime-neutral core', () => {
+  const files = RUNTIME_NEUTRAL.flatMap((folder) => sourceFiles(join(SRC, folder)))
+
+  it('finds the files it checks', () => {
+    expect(files.length).toBeGreaterThan(40)
+  })
+
+  it('imports no node: module', () => {
+    const found = files.filter((file) =>
+      /(?:from|import)\s*\(?\s*'node:/.test(withoutComments(readFileSync(file, 'utf8'))),
+    )
+    expect(found.map((file) => relative(SRC, file))).toEqual([])
+  })
+
+  it('uses no Buffer', () => {
+    const found = files.filter((file) =>
+      /\bBuffer\b/.test(withoutComments(readFileSync(file, 'utf8'))),
+    )
+    expect(found.map((file) => relative(SRC, file))).toEqual([])
+  })
+})
+
 describe('the layers of src/', () => {
   const all = imports()
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createChunkFramer, frameChunk } from '../../../src/adapters/node-sink.js'
+import { createSocketFrames, frameChunk } from '../../../src/adapters/node-sink.js'
 
 describe('frameChunk', () => {
   it('frames any bytes as one HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF', () => {
@@ -17,7 +17,7 @@ describe('frameChunk', () => {
   })
 
   it('frames the same bytes once for consecutive calls to one framer, and new bytes anew', () => {
-    const frame = createChunkFramer()
+    const frame = createSocketFrames().chunk
     const body = new TextEncoder().encode('data: a\n\n')
     const framed = frame(body)
     expect(frame(body)).toBe(framed)
@@ -25,8 +25,17 @@ describe('frameChunk', () => {
     expect(new TextDecoder().decode(frame(other))).toBe('9\r\ndata: b\n\n\r\n')
   })
 
-  it('keeps each framer’s memory its own: two servers share none', () => {
-    const [one, two] = [createChunkFramer(), createChunkFramer()]
+  it('hands the socket a Buffer over the bytes themselves when unframed (HTTP/1.0)', () => {
+    const raw = createSocketFrames().raw
+    const body = new TextEncoder().encode('data: a\n\n')
+    const view = raw(body)
+    expect(Buffer.isBuffer(view)).toBe(true)
+    expect(view.buffer).toBe(body.buffer)
+    expect(raw(body)).toBe(view)
+  })
+
+  it('keeps each server’s memory its own: two servers share none', () => {
+    const [one, two] = [createSocketFrames().chunk, createSocketFrames().chunk]
     const body = new TextEncoder().encode('data: a\n\n')
     expect(two(body)).not.toBe(one(body))
     expect(two(body)).toEqual(one(body))
