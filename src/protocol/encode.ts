@@ -3,7 +3,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { SseError } from '../errors.js'
+import { type ProtocolErrorCode, SseError } from './errors.js'
 import type { SseEvent } from './types.js'
 
 const LINE_BREAK = /\r\n|\r|\n/
@@ -106,22 +106,31 @@ function isLowSurrogate(code: number): boolean {
 export function assertValidEvent(event: SseEvent): void {
   const { data, event: type, id, retry, comment } = event
   if (data !== undefined && typeof data !== 'string') {
-    throw new SseError('ERR_SSE_INVALID_DATA', `\`data\` must be a string, got ${typeof data}`)
+    throw new SseError<ProtocolErrorCode>(
+      'ERR_SSE_INVALID_DATA',
+      `\`data\` must be a string, got ${typeof data}`,
+    )
   }
   if (comment !== undefined && typeof comment !== 'string') {
-    throw new SseError(
+    throw new SseError<ProtocolErrorCode>(
       'ERR_SSE_INVALID_COMMENT',
       `\`comment\` must be a string, got ${typeof comment}`,
     )
   }
   if (type !== undefined && (typeof type !== 'string' || CR_OR_LF.test(type))) {
-    throw new SseError('ERR_SSE_INVALID_EVENT', '`event` must be a string without CR or LF')
+    throw new SseError<ProtocolErrorCode>(
+      'ERR_SSE_INVALID_EVENT',
+      '`event` must be a string without CR or LF',
+    )
   }
   if (id !== undefined && (typeof id !== 'string' || CR_LF_OR_NUL.test(id))) {
-    throw new SseError('ERR_SSE_INVALID_ID', '`id` must be a string without CR, LF or NUL')
+    throw new SseError<ProtocolErrorCode>(
+      'ERR_SSE_INVALID_ID',
+      '`id` must be a string without CR, LF or NUL',
+    )
   }
   if (retry !== undefined && !(Number.isSafeInteger(retry) && retry >= 0)) {
-    throw new SseError(
+    throw new SseError<ProtocolErrorCode>(
       'ERR_SSE_INVALID_RETRY',
       `\`retry\` must be a non-negative integer of milliseconds, got ${String(retry)}`,
     )
