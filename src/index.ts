@@ -40,7 +40,7 @@ export {
   DEFAULT_MAX_TOPIC_LENGTH,
   type HubOptions,
 } from './hub/options.js'
-export type { Transport, TransportRead } from './hub/transport.js'
+export type { HistoryStats, Transport, TransportRead } from './hub/transport.js'
 export type {
   HubEvent,
   PublishedEvent,

@@ -5,7 +5,7 @@ import { createEventIdGenerator, type EventIdGenerator } from './event-id.js'
 import { History } from './history.js'
 import { buildHubEvent, storedEventOf } from './hub-event.js'
 import { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, nonNegativeInteger } from './options.js'
-import type { Transport, TransportRead } from './transport.js'
+import { historyStatsOf, type Transport, type TransportRead } from './transport.js'
 import type { HubEvent } from './types.js'
 
 /** Options of {@link createMemoryTransport}. `undefined` means the default. */
@@ -60,7 +60,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     tail(next) {
       listener = next
     },
-    history: () => history.all(),
+    historyStats: () => historyStatsOf(history.all()),
     close() {},
   }
 }

@@ -20,7 +20,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
 import { positiveIntegerOrNull } from '../hub/options.js'
-import type { Transport, TransportRead } from '../hub/transport.js'
+import { historyStatsOf, type Transport, type TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { SubscriptionStore } from '../mercure/subscriptions.js'
@@ -62,7 +62,7 @@ const READ_COUNT = 1000
 const TAIL_BLOCK_MS = 5000
 /**
  * Latest events this process tailed, kept by entry id: a replay reuses them (their bytes already
- * encoded) and {@link Transport.history} lists them.
+ * encoded) and {@link Transport.historyStats} counts them.
  */
 const RECENT_EVENTS = 1000
 
@@ -302,7 +302,7 @@ export async function createRedisTransport(
       if (starting) void runTail()
     },
 
-    history: () => [...recent.values()],
+    historyStats: () => historyStatsOf(recent.values()),
 
     shareSubscriptions(leaseMs) {
       if (closed) throw new Error('the Redis transport is closed')
