@@ -38,6 +38,7 @@ export {
   DEFAULT_MAX_EVENT_TYPE_LENGTH,
   DEFAULT_MAX_ID_LENGTH,
   DEFAULT_MAX_TOPIC_LENGTH,
+  type HistoryLimits,
   type HubOptions,
 } from './hub/options.js'
 export type { HistoryStats, Transport, TransportRead } from './hub/transport.js'

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net'
 import type { HubApp } from '../app/app.js'
 import type { HubResponse } from '../http/types.js'
 import { type Logger, silentLogger } from '../logger.js'
+import { listenUrl } from '../urls.js'
 import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'
 import { type ListenOptions, resolveListenOptions } from './node-options.js'
 import { NodeHubRequest } from './node-request.js'
@@ -132,13 +133,12 @@ export async function listen(app: HubApp, options: ListenOptions = {}): Promise<
       resolve()
     })
   })
-  const { port, address, family } = server.address() as AddressInfo
-  const host = family === 'IPv6' ? `[${address}]` : address
+  const { port, address } = server.address() as AddressInfo
   let closing: Promise<void> | undefined
   return {
     server,
     port,
-    url: `http://${address === '::' || address === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    url: listenUrl(address, port),
     stats: () => limiter.stats(),
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -15,6 +15,7 @@ import {
   type WireEvent,
   type WorkerRequest,
 } from './messages.js'
+import { oncePerTurn } from './once-per-turn.js'
 import { PrimarySubscriptions } from './shared-subscriptions.js'
 
 /** The shared state's handle in the primary. */
@@ -43,9 +44,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
   // live events a read has covered.
   let events: WireEvent[] = []
   const replies = new Map<Worker, Reply[]>()
-  let scheduled = false
   const flush = () => {
-    scheduled = false
     const turnEvents = events
     events = []
     for (const worker of workers) {
@@ -56,11 +55,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
     }
     replies.clear()
   }
-  const schedule = () => {
-    if (scheduled) return
-    scheduled = true
-    setImmediate(flush)
-  }
+  const schedule = oncePerTurn(flush)
   transport.tail((event) => {
     lastSeq = event.seq
     lastEventId = event.id

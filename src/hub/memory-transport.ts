@@ -4,20 +4,17 @@
 import { createEventIdGenerator, type EventIdGenerator } from './event-id.js'
 import { History } from './history.js'
 import { buildHubEvent, storedEventOf } from './hub-event.js'
-import { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, nonNegativeInteger } from './options.js'
+import {
+  DEFAULT_HISTORY_BYTES,
+  DEFAULT_HISTORY_SIZE,
+  type HistoryLimits,
+  nonNegativeInteger,
+} from './options.js'
 import { historyStatsOf, type Transport, type TransportRead } from './transport.js'
 import type { HubEvent } from './types.js'
 
 /** Options of {@link createMemoryTransport}. `undefined` means the default. */
-export interface MemoryTransportOptions {
-  /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
-  historySize?: number | undefined
-  /**
-   * Most bytes of memory the events kept for replay may take: each one's encoded bytes, its
-   * strings (data, id, type, every topic) and a fixed overhead (`storedBytes` in `history.ts`).
-   * @defaultValue {@link DEFAULT_HISTORY_BYTES}
-   */
-  historyBytes?: number | undefined
+export interface MemoryTransportOptions extends HistoryLimits {
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined
 }

@@ -26,6 +26,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import type { SubscriptionStore } from '../mercure/subscriptions.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
+import { redactUrl } from '../urls.js'
 import {
   DEFAULT_REDIS_NODE_LEASE_MS,
   type RedisTransportOptions,
@@ -420,10 +421,6 @@ function unavailable(message: string, cause: unknown): SseError {
     ? 'not connected'
     : text
   return new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', `${message} (${detail})`, { cause })
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
 }
 
 /** Resolves after `ms`, or sooner when `redis` is (again) ready. */
