@@ -96,7 +96,7 @@ function createListener(
       res.end('the request target is not a valid URL\n')
       return
     }
-    const refusal = over === undefined ? undefined : limiter?.refusal(request, over)
+    const refusal = over === undefined ? undefined : limiter?.refuse(request, over)
     if (refusal !== undefined) {
       app.counters.refuse('connections')
       return respond(req, res, request, refusal, true, logger, frames)

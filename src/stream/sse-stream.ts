@@ -126,7 +126,7 @@ export class SseStream implements Flushable {
       this.#first === undefined &&
       this.#backlog === undefined &&
       this.#wroteAtOnceInTurn !== scheduler.turn &&
-      scheduler.writesThrough()
+      scheduler.decideWrite()
     ) {
       this.#wroteAtOnceInTurn = scheduler.turn
       this.#writeToSink(bytes)

@@ -65,7 +65,7 @@ export class StreamFanout {
       for (const stream of this.#streams) stream.queueBytes(bytes)
       return
     }
-    if (scheduler.pending > 0 || !scheduler.writesThrough()) {
+    if (scheduler.pending > 0 || !scheduler.decideWrite()) {
       for (const stream of this.#streams) stream.writeBytes(bytes)
       return
     }
@@ -88,7 +88,7 @@ export class StreamFanout {
     let frame: Frame | undefined
     let framed = bytes
     for (let i = 0; i < targets.length; i++) {
-      if (i % CLOCK_EVERY === CLOCK_EVERY - 1 && !scheduler.keepsWritingThrough()) {
+      if (i % CLOCK_EVERY === CLOCK_EVERY - 1 && !scheduler.recheckWriteThrough()) {
         // The turn has written for as long as it may: the rest queue for the flush passes.
         for (let j = i; j < targets.length; j++) (this.#direct[j] as SseStream).queueBytes(bytes)
         return

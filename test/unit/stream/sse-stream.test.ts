@@ -282,7 +282,7 @@ describe('flush scheduler, slices', () => {
     const reached = () => sinks.filter((sink) => sink.chunks.length > 0).length
     /** Queues `text` on every stream in a turn that follows a busy one (nothing goes at once). */
     const queueAfterBusyTurn = (text: string) => {
-      clock.scheduler.writesThrough()
+      clock.scheduler.decideWrite()
       clock.endTurn()
       for (const stream of streams) stream.writeBytes(bytes(text))
     }
