@@ -104,6 +104,8 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
     historyStats: () => ({ events: 0, bytes: 0 }),
     reachable: () => !gone,
     close() {
+      // Requests after this would wait for replies no one listens for: refused instead.
+      gone = true
       channel.off('message', onMessage)
       for (const waiter of waiting.values()) waiter.reject(unavailable())
       waiting.clear()

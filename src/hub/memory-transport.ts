@@ -1,6 +1,8 @@
 /**
  * The default transport: events kept in this process's {@link History}, delivered at once.
  */
+
+import { SseError } from '../errors.js'
 import { createEventIdGenerator, type EventIdGenerator } from './event-id.js'
 import { History } from './history.js'
 import { buildHubEvent, storedEventOf } from './hub-event.js'
@@ -35,9 +37,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const generateId = options.generateId ?? createEventIdGenerator()
   let listener: (event: HubEvent) => void = () => {}
   let nextSeq = 1
+  let closed = false
 
   return {
     async publish(inputs) {
+      if (closed) {
+        throw new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', 'the memory transport is closed')
+      }
       // Every event is encoded before any is stored: a bad one publishes none.
       const events = inputs.map((input, index) =>
         buildHubEvent(storedEventOf(input, input.id ?? generateId()), nextSeq + index),
@@ -58,6 +64,9 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       listener = next
     },
     historyStats: () => historyStatsOf(history.all()),
-    close() {},
+    close() {
+      closed = true
+      listener = () => {}
+    },
   }
 }
