@@ -51,10 +51,12 @@ export type {
 } from './hub/types.js'
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from './logger.js'
 export type { MercureOptions } from './mercure/options.js'
-export type {
-  ActiveSubscription,
-  SubscriptionList,
-  SubscriptionStore,
+export {
+  type ActiveSubscription,
+  type SubscriptionAnnouncer,
+  type SubscriptionList,
+  type SubscriptionStore,
+  subscriptionUpdates,
 } from './mercure/subscriptions.js'
 export * from './protocol/index.js'
 export { eventStreamHeaders } from './stream/headers.js'

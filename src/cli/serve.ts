@@ -19,6 +19,7 @@ import type { HistoryLimits, HubOptions } from '../hub/options.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
+import { subscriptionUpdates } from '../mercure/subscriptions.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
 import { redactUrl } from '../urls.js'
@@ -177,7 +178,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     // The primary holds the hub's state (unless Redis does) and supervises; workers serve.
     const stored =
       redis === undefined ? await localTransport(history, historyFile, logger) : undefined
-    const state = stored === undefined ? null : servePrimaryState(stored, logger)
+    const state =
+      stored === undefined ? null : servePrimaryState(stored, logger, subscriptionUpdates)
     servePrimaryMetricsFor(stored)
     let url: string
     try {
@@ -202,7 +204,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const subscriptionStore =
     mercure?.subscriptions !== true
       ? undefined
-      : (shared?.shareSubscriptions(redis?.nodeLeaseMs) ??
+      : (shared?.shareSubscriptions(subscriptionUpdates, redis?.nodeLeaseMs) ??
         (ipc === undefined ? undefined : workerSubscriptionStore(ipc, logger)))
   const app = createHubApp({
     hub,

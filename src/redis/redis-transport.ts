@@ -18,12 +18,12 @@
 import { randomUUID } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
+import type { SubscriptionAnnouncer, SubscriptionStore } from '../hub/active-subscriptions.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
 import { positiveIntegerOrNull } from '../hub/options.js'
 import { historyStatsOf, type Transport, type TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { SubscriptionStore } from '../mercure/subscriptions.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
 import { redactUrl } from '../urls.js'
@@ -50,11 +50,13 @@ export interface RedisTransport extends Transport {
    * node's subscriptions API lists them all (see {@link createRedisSubscriptionStore}); closed
    * with the transport. Pass it as the Mercure option `subscriptionStore`. Once per transport:
    * a second call returns the same store.
+   * @param announce the events that announce subscriptions' start and end: Mercure's
+   *   `subscriptionUpdates` (from `ssehub`), published for a node that died.
    * @param leaseMs how long a node that died keeps its subscriptions before another ends them
    *   (within a third of a lease more). @defaultValue {@link DEFAULT_REDIS_NODE_LEASE_MS}
    * @throws {TypeError} for a lease that is not a positive integer, or not the first one given.
    */
-  shareSubscriptions(leaseMs?: number): SubscriptionStore
+  shareSubscriptions(announce: SubscriptionAnnouncer, leaseMs?: number): SubscriptionStore
 }
 
 /** Entries read per `XREAD` or `XRANGE` call. */
@@ -305,7 +307,7 @@ export async function createRedisTransport(
 
     historyStats: () => historyStatsOf(recent.values()),
 
-    shareSubscriptions(leaseMs) {
+    shareSubscriptions(announce, leaseMs) {
       if (closed) throw new Error('the Redis transport is closed')
       const lease =
         positiveIntegerOrNull('leaseMs', leaseMs, DEFAULT_REDIS_NODE_LEASE_MS) ??
@@ -317,6 +319,7 @@ export async function createRedisTransport(
           maxLen: resolved.maxLen,
           leaseMs: lease,
           publish,
+          announce,
           entryFields: encodeFields,
           unavailable,
           logger,

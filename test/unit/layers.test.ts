@@ -1,7 +1,6 @@
 /**
  * The layers of src/ (docs/architecture.md), enforced: each folder imports only the folders
- * below it, and the folders form no cycle. The few imports that break a rule today are listed
- * by name, so that none is added unnoticed and each is struck off when it goes.
+ * below it, and the folders form no cycle.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -30,18 +29,6 @@ const ALLOWED: Record<string, readonly string[]> = {
   adapters: ['.', 'protocol', 'stream', 'hub', 'http', 'app'],
   cli: ['*'],
 }
-
-/**
- * Imports against the rules today, file by file (issue 21 removes them): the transports carry
- * Mercure's active subscriptions.
- */
-const KNOWN_EXCEPTIONS = new Set([
-  'redis/redis-transport.ts -> mercure',
-  'redis/subscription-store.ts -> mercure',
-  'cluster/messages.ts -> mercure',
-  'cluster/primary-state.ts -> mercure',
-  'cluster/shared-subscriptions.ts -> mercure',
-])
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -135,13 +122,7 @@ describe('the layers of src/', () => {
       .filter(({ from, to }) => from !== to && from !== '.' && !ALLOWED[from]?.includes('*'))
       .filter(({ from, to }) => !ALLOWED[from]?.includes(to))
       .map(({ file, to }) => `${file} -> ${to}`)
-      .filter((rule) => !KNOWN_EXCEPTIONS.has(rule))
     expect(broken).toEqual([])
-  })
-
-  it('keeps its list of known exceptions true: each still happens', () => {
-    const happening = new Set(all.map(({ file, to }) => `${file} -> ${to}`))
-    expect([...KNOWN_EXCEPTIONS].filter((rule) => !happening.has(rule))).toEqual([])
   })
 
   it('has the top-level files import nothing of the folders but the protocol (index.ts, the public face, aside)', () => {
