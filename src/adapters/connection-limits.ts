@@ -186,13 +186,13 @@ export class ConnectionLimiter {
   }
 
   /**
-   * The answer to `request` on a connection past `limit`, or `undefined` for a path answered
-   * anyway (`/healthz`, `/readyz`). An `EventSource` gets a 200 with a long `retry:` and no event:
+   * Refuses `request` on a connection past `limit` (counted in `stats()`): the answer, or
+   * `undefined` for a path answered anyway (`/healthz`, `/readyz`). An `EventSource` gets a 200 with a long `retry:` and no event:
    * on a 429 or 503 it would give up for good, on a 200 that ends it comes back later. Anything
    * else gets a 429 with `Retry-After`. Both are jittered, so that refused clients do not all
    * return at once, and both close the connection, which frees its fd.
    */
-  refusal(request: HubRequest, limit: ConnectionLimit): HubBodyResponse | undefined {
+  refuse(request: HubRequest, limit: ConnectionLimit): HubBodyResponse | undefined {
     if (ALWAYS_ANSWERED.has(request.url.pathname)) return undefined
     if (limit === 'maxConnections') this.#refusedOverMax++
     else this.#refusedOverPerIp++

@@ -1,10 +1,10 @@
 /**
  * The hub server's request handling, framework-neutral: routes, CORS, limits, shutdown.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { SseError } from '../errors.js'
 import { bearerCredential } from '../http/bearer.js'
+import { timingSafeEqual } from '../http/constant-time.js'
 import { corsHeaders, preflightHeaders } from '../http/cors.js'
 import { eventsRoute } from '../http/events-route.js'
 import { HubCounters, type RefusalCounts, refusalOf } from '../http/metrics.js'
@@ -105,7 +105,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const openStreams = new Set<SseStream>()
   const stallWatch =
     resolved.writeStallMs === null ? null : new StallWatch(openStreams, resolved.writeStallMs)
-  const publishKey = resolved.publishKey === null ? null : Buffer.from(resolved.publishKey)
+  const publishKey =
+    resolved.publishKey === null ? null : new TextEncoder().encode(resolved.publishKey)
   const publishLimiter =
     resolved.publishRate === null ? null : new RateLimiter(resolved.publishRate)
   const counters = new HubCounters()
@@ -156,8 +157,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
 
   const authorizePublish = (request: HubRequest): void => {
     if (publishKey === null) return
-    const given = Buffer.from(bearerCredential(request.header('authorization')) ?? '')
-    if (given.length !== publishKey.length || !timingSafeEqual(given, publishKey)) {
+    const given = new TextEncoder().encode(bearerCredential(request.header('authorization')) ?? '')
+    if (!timingSafeEqual(given, publishKey)) {
       throw new SseError(
         'ERR_SSE_UNAUTHORIZED',
         'publishing needs `Authorization: Bearer <publish key>`',

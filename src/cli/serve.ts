@@ -15,12 +15,14 @@ import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster
 import { SseError } from '../errors.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
-import type { HubOptions } from '../hub/options.js'
+import type { HistoryLimits, HubOptions } from '../hub/options.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
+import { subscriptionUpdates } from '../mercure/subscriptions.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
+import { redactUrl } from '../urls.js'
 import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
 import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
@@ -180,7 +182,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     // The primary holds the hub's state (unless Redis does) and supervises; workers serve.
     const stored =
       redis === undefined ? await localTransport(history, historyFile, logger) : undefined
-    const state = stored === undefined ? null : servePrimaryState(stored, logger)
+    const state =
+      stored === undefined ? null : servePrimaryState(stored, logger, subscriptionUpdates)
     servePrimaryMetricsFor(stored)
     let url: string
     try {
@@ -207,7 +210,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const subscriptionStore =
     mercure?.subscriptions !== true
       ? undefined
-      : (shared?.shareSubscriptions(redis?.nodeLeaseMs) ??
+      : (shared?.shareSubscriptions(subscriptionUpdates, redis?.nodeLeaseMs) ??
         (ipc === undefined ? undefined : workerSubscriptionStore(ipc, logger)))
   const app = createHubApp({
     hub,
@@ -383,7 +386,7 @@ type HistoryFileConfig = { path: string; historyAgeMs: number | null }
 function historyFileConfig(
   values: ServeValues,
   env: NodeJS.ProcessEnv,
-  history: { historySize: number | undefined },
+  history: HistoryLimits,
   withRedis: boolean,
 ): HistoryFileConfig | undefined {
   const path =
@@ -413,7 +416,7 @@ function historyFileConfig(
  *   optional package lmdb is not installed.
  */
 async function localTransport(
-  history: { historySize: number | undefined; historyBytes: number | undefined },
+  history: HistoryLimits,
   file: HistoryFileConfig | undefined,
   logger: Logger,
 ): Promise<Transport> {
@@ -443,7 +446,7 @@ async function connectRedis(config: RedisConfig, logger: Logger): Promise<RedisT
   const { nodeLeaseMs: _, ...options } = config
   const transport = await createRedisTransport({ ...options, logger })
   logger.info('joined the cluster on Redis', {
-    redis: config.url.replace(/\/\/[^@/]*@/, '//***@'),
+    redis: redactUrl(config.url),
     stream: config.stream ?? DEFAULT_REDIS_STREAM,
   })
   return transport

@@ -4,6 +4,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../logger.js'
+import { listenUrl } from '../urls.js'
 import { STOP_MESSAGE } from './messages.js'
 import type { PrimaryState } from './primary-state.js'
 
@@ -119,8 +120,6 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
 }
 
 function urlOf(address: { address: string; port: number; addressType?: number | string }): string {
-  const host = address.address
-  const wildcard = host === '::' || host === '0.0.0.0' || host === null || host === undefined
-  const shown = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host
-  return `http://${shown}:${address.port}`
+  // A worker's address may lack its host (a wildcard bind): localhost then, as for `::`.
+  return listenUrl(address.address ?? '::', address.port)
 }

@@ -4,7 +4,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { SseError } from '../errors.js'
+import { type ProtocolErrorCode, SseError } from './errors.js'
 import type { Parser, ParserCallbacks } from './types.js'
 
 const LF = 10
@@ -67,12 +67,18 @@ export function createParser(callbacks: ParserCallbacks): Parser {
         if (ALL_DIGITS.test(value)) onRetry?.(Number.parseInt(value, 10))
         else
           onError?.(
-            new SseError('ERR_SSE_PARSE_INVALID_RETRY', `ignored retry: ${JSON.stringify(value)}`),
+            new SseError<ProtocolErrorCode>(
+              'ERR_SSE_PARSE_INVALID_RETRY',
+              `ignored retry: ${JSON.stringify(value)}`,
+            ),
           )
         return
       default:
         onError?.(
-          new SseError('ERR_SSE_PARSE_UNKNOWN_FIELD', `ignored field ${JSON.stringify(field)}`),
+          new SseError<ProtocolErrorCode>(
+            'ERR_SSE_PARSE_UNKNOWN_FIELD',
+            `ignored field ${JSON.stringify(field)}`,
+          ),
         )
     }
   }

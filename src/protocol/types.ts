@@ -3,7 +3,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
-import type { SseError } from '../errors.js'
+import type { ProtocolErrorCode, SseError } from './errors.js'
 
 /** One event as written by a server. Every field is optional on the wire; see the encoder. */
 export interface SseEvent {
@@ -47,7 +47,7 @@ export interface ParserCallbacks {
    * Input the spec says to ignore was seen (an unknown field, a `retry:` that is not all digits).
    * Reported for diagnostics only: parsing goes on. Codes `ERR_SSE_PARSE_*`.
    */
-  onError?: (error: SseError) => void
+  onError?: (error: SseError<ProtocolErrorCode>) => void
 }
 
 /** A streaming parser: feed it chunks as they arrive, in any sizes. */

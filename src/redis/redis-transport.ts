@@ -18,14 +18,15 @@
 import { randomUUID } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
+import type { SubscriptionAnnouncer, SubscriptionStore } from '../hub/active-subscriptions.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
 import { positiveIntegerOrNull } from '../hub/options.js'
-import type { Transport, TransportRead } from '../hub/transport.js'
+import { historyStatsOf, type Transport, type TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { SubscriptionStore } from '../mercure/subscriptions.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
+import { redactUrl } from '../urls.js'
 import {
   DEFAULT_REDIS_NODE_LEASE_MS,
   type RedisTransportOptions,
@@ -49,11 +50,13 @@ export interface RedisTransport extends Transport {
    * node's subscriptions API lists them all (see {@link createRedisSubscriptionStore}); closed
    * with the transport. Pass it as the Mercure option `subscriptionStore`. Once per transport:
    * a second call returns the same store.
+   * @param announce the events that announce subscriptions' start and end: Mercure's
+   *   `subscriptionUpdates` (from `ssehub`), published for a node that died.
    * @param leaseMs how long a node that died keeps its subscriptions before another ends them
    *   (within a third of a lease more). @defaultValue {@link DEFAULT_REDIS_NODE_LEASE_MS}
    * @throws {TypeError} for a lease that is not a positive integer, or not the first one given.
    */
-  shareSubscriptions(leaseMs?: number): SubscriptionStore
+  shareSubscriptions(announce: SubscriptionAnnouncer, leaseMs?: number): SubscriptionStore
 }
 
 /** Entries read per `XREAD` or `XRANGE` call. */
@@ -62,7 +65,7 @@ const READ_COUNT = 1000
 const TAIL_BLOCK_MS = 5000
 /**
  * Latest events this process tailed, kept by entry id: a replay reuses them (their bytes already
- * encoded) and {@link Transport.history} lists them.
+ * encoded) and {@link Transport.historyStats} counts them.
  */
 const RECENT_EVENTS = 1000
 
@@ -302,9 +305,9 @@ export async function createRedisTransport(
       if (starting) void runTail()
     },
 
-    history: () => [...recent.values()],
+    historyStats: () => historyStatsOf(recent.values()),
 
-    shareSubscriptions(leaseMs) {
+    shareSubscriptions(announce, leaseMs) {
       if (closed) throw new Error('the Redis transport is closed')
       const lease =
         positiveIntegerOrNull('leaseMs', leaseMs, DEFAULT_REDIS_NODE_LEASE_MS) ??
@@ -316,6 +319,7 @@ export async function createRedisTransport(
           maxLen: resolved.maxLen,
           leaseMs: lease,
           publish,
+          announce,
           entryFields: encodeFields,
           unavailable,
           logger,
@@ -420,10 +424,6 @@ function unavailable(message: string, cause: unknown): SseError {
     ? 'not connected'
     : text
   return new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', `${message} (${detail})`, { cause })
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
 }
 
 /** Resolves after `ms`, or sooner when `redis` is (again) ready. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
+import { keptBy } from '../helpers/kept.js'
 import {
   CLI_PATH,
   type ServerProcess,
@@ -57,7 +58,7 @@ describe('ssehub CLI', () => {
       server.url,
     ])
     expect(result.code).toBe(0)
-    const [event] = server.app.hub.history()
+    const [event] = await keptBy(server.app.hub)
     expect(result.stdout).toBe(`${event?.id}\n`)
     expect(event).toMatchObject({ topics: ['news'], type: 'headline', data: 'hello world' })
   })
@@ -119,7 +120,7 @@ describe('ssehub CLI', () => {
       await server.app.hub.publish('feed', { data: '6' })
       await expect.poll(() => lines().length, { timeout: 5000 }).toBe(6)
       expect(lines().map((l) => l.data)).toEqual(['1', '2', '3', '4', '5', '6'])
-      expect(lines().map((l) => l.id)).toEqual(server.app.hub.history().map((e) => e.id))
+      expect(lines().map((l) => l.id)).toEqual((await keptBy(server.app.hub)).map((e) => e.id))
     } finally {
       child.kill('SIGINT')
       await once(child, 'close')
