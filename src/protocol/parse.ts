@@ -37,9 +37,13 @@ export function createParser(callbacks: ParserCallbacks): Parser {
   let hasData = false
   let eventType = ''
   let lastEventId = ''
+  // The spec's "last event ID string": the buffer as of the latest dispatch. A reset goes back
+  // to it, so an `id:` of an event cut off by a lost connection is not sent as `Last-Event-ID`.
+  let dispatchedId = ''
   let eventHasId = false
 
   const dispatch = (): void => {
+    dispatchedId = lastEventId
     if (hasData) {
       onEvent({ event: eventType || 'message', data, lastEventId, hasId: eventHasId })
     }
@@ -142,7 +146,8 @@ export function createParser(callbacks: ParserCallbacks): Parser {
       hasData = false
       eventType = ''
       eventHasId = false
-      if (options?.lastEventId !== undefined) lastEventId = options.lastEventId
+      lastEventId = options?.lastEventId ?? dispatchedId
+      dispatchedId = lastEventId
     },
     get lastEventId() {
       return lastEventId
