@@ -39,6 +39,7 @@ export const SSE_ERROR_CODES = [
   'ERR_SSE_TOO_MANY_REQUESTS',
   // client
   'ERR_SSE_CONNECT_FAILED',
+  'ERR_SSE_CLIENT_QUEUE_FULL',
 ] as const
 
 /** A stable error code; see {@link SSE_ERROR_CODES}. */

@@ -76,6 +76,8 @@ export interface ResolvedRetry {
   initialMs: number
   maxMs: number
   maxAttempts: number | null
+  /** Retry every answer that is not an event stream, not only 5xx and 429 (`subscribe()`). */
+  everyStatus: boolean
 }
 
 /** {@link EventSourceInit} with defaults filled in. */
@@ -106,13 +108,10 @@ function resolveRetry(value: EventSourceInit['retryOnFailure']): ResolvedRetry |
   const maxAttempts = given.maxAttempts ?? null
   if (maxAttempts !== null) nonNegative('retryOnFailure.maxAttempts', maxAttempts, 0)
   return {
-    initialMs: nonNegative(
-      'retryOnFailure.initialMs',
-      given.initialMs,
-      DEFAULT_FAILURE_INITIAL_MS,
-    ),
+    initialMs: nonNegative('retryOnFailure.initialMs', given.initialMs, DEFAULT_FAILURE_INITIAL_MS),
     maxMs: nonNegative('retryOnFailure.maxMs', given.maxMs, DEFAULT_FAILURE_MAX_MS),
     maxAttempts,
+    everyStatus: false,
   }
 }
 
@@ -134,6 +133,12 @@ export function resolveInit(init: EventSourceInit = {}): ResolvedInit {
   for (const [name, value] of Object.entries(init.headers ?? {})) {
     if (typeof value !== 'string') throw new TypeError(`header \`${name}\` must be a string`)
     headers[name.toLowerCase()] = value
+  }
+  // Checked now, where a bad one is the caller's mistake, rather than on every attempt.
+  try {
+    new Headers(headers)
+  } catch (cause) {
+    throw new TypeError(`\`headers\` holds a name or value HTTP cannot carry: ${String(cause)}`)
   }
   const method = (init.method ?? 'GET').toUpperCase()
   if (init.body !== undefined && (method === 'GET' || method === 'HEAD')) {
