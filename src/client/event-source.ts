@@ -19,7 +19,7 @@ import { openSource } from './open-source.js'
 import { type EventSourceInit, resolveInit } from './options.js'
 import type { Source } from './source.js'
 
-type Handler = ((this: EventSource, event: Event) => unknown) | null
+type Handler<E extends Event = Event> = ((this: EventSource, event: E) => unknown) | null
 type HandlerName = 'open' | 'message' | 'error'
 
 /** The base URL a relative one resolves against: the document's in a browser, none in Node. */
@@ -98,11 +98,11 @@ export class EventSource extends EventTarget {
     this.#setHandler('open', handler)
   }
   /** Called for each event of type `message` (events without an `event:` field). */
-  get onmessage(): Handler {
+  get onmessage(): Handler<MessageEvent> {
     return this.#handler('message')
   }
-  set onmessage(handler: Handler) {
-    this.#setHandler('message', handler)
+  set onmessage(handler: Handler<MessageEvent>) {
+    this.#setHandler('message', handler as Handler)
   }
   /** Called for each `error` event: the connection was lost (CONNECTING) or failed (CLOSED). */
   get onerror(): Handler {

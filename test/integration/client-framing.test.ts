@@ -126,7 +126,9 @@ describe('ssehub/client EventSource reading split framing', () => {
     const log = record(source, ['greeting'])
     const exchange = await server.request(0)
     await exchange.head(200, EVENT_STREAM)
-    await exchange.write('event: greeting\nid: 5\ndata: hi\n\nevent: other\ndata: no\n\ndata: x\n\n')
+    await exchange.write(
+      'event: greeting\nid: 5\ndata: hi\n\nevent: other\ndata: no\n\ndata: x\n\n',
+    )
     await log.until(3)
     expect(log).toEqual(['open', 'greeting "hi" "5"', 'message "x" "5"'])
   })
@@ -253,9 +255,7 @@ describe('ssehub/client EventSource reconnecting', () => {
     await log.until(2)
     first.end()
     const second = await server.request(1)
-    expect(Buffer.from(second.headers.get('last-event-id') ?? '', 'latin1').toString()).toBe(
-      'é-42',
-    )
+    expect(Buffer.from(second.headers.get('last-event-id') ?? '', 'latin1').toString()).toBe('é-42')
     expect(second.headers.get('authorization')).toBe('Bearer t0ken')
   })
 
