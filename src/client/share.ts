@@ -164,6 +164,8 @@ export function openSharedSource(url: URL, init: ResolvedInit, listener: SourceL
         listener.open()
         return
       case 'event':
+        // An event relayed before the answer to this tab's hello: the holder is open.
+        listener.open()
         deliver(message.event, message.origin)
         return
       case 'error':

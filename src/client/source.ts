@@ -7,7 +7,10 @@ import type { ParsedEvent } from '../protocol/types.js'
 
 /** Told what happens to a source, in order. */
 export interface SourceListener {
-  /** The connection is open: a 200 `text/event-stream` answer arrived. */
+  /**
+   * The connection is open: a 200 `text/event-stream` answer arrived. May be called again while
+   * open (a shared source's new holder); a listener ignores that.
+   */
   open(): void
   /** An event was dispatched; `origin` is the origin of the answering URL (after redirects). */
   message(event: ParsedEvent, origin: string): void
