@@ -107,6 +107,15 @@ describe('the layers of src/', () => {
     expect([...KNOWN_EXCEPTIONS].filter((rule) => !happening.has(rule))).toEqual([])
   })
 
+  it('keeps protocol/ and client/ free of Node modules: they run in browsers', () => {
+    const nodeImports = ['protocol', 'client'].flatMap((folder) =>
+      sourceFiles(join(SRC, folder))
+        .filter((file) => /(?:from |import\()'node:/.test(readFileSync(file, 'utf8')))
+        .map((file) => relative(SRC, file)),
+    )
+    expect(nodeImports).toEqual([])
+  })
+
   it('has the top-level files import nothing of the folders (index.ts, the public face, aside)', () => {
     const upward = all.filter(
       ({ file, from, to }) => from === '.' && to !== '.' && file !== 'index.ts',
