@@ -200,6 +200,19 @@ describe('ssehub/client EventSource failing as the spec says', () => {
     expect(source.readyState).toBe(EventSource.OPEN)
   })
 
+  it('fails for good after retryOnFailure.maxAttempts failed retries', async () => {
+    const { log } = await answerWith(
+      500,
+      {},
+      { retryOnFailure: { initialMs: 1, maxMs: 1, maxAttempts: 1 } },
+    )
+    const again = await server.request(1)
+    await again.head(502, {})
+    again.end()
+    await log.until(2)
+    expect(log).toEqual(['error 0', 'error 2'])
+  })
+
   it('still fails a 401 for good with retryOnFailure', async () => {
     const { log } = await answerWith(401, {}, { retryOnFailure: { initialMs: 1, maxMs: 1 } })
     await log.until(1)
