@@ -127,6 +127,10 @@ export function openConnection(
         const { done, value } = await reader.read()
         if (done || closed) break
         parser.feed(value)
+        // Reading no further than the listener takes leaves the rest in the socket: the server
+        // sees a slow reader, and no buffer here grows without bound.
+        const ready = listener.ready?.()
+        if (ready !== undefined) await ready
       }
       return { kind: 'lost', error: new SseError('ERR_SSE_CONNECT_FAILED', 'the stream ended') }
     } catch (cause) {

@@ -30,6 +30,10 @@ export interface EventsInit extends EventSourceInit {
  * than 200 unless `retryOnFailure` retries it, a content type other than `text/event-stream`) or
  * when more than `maxQueuedEvents` wait for a busy loop (`ERR_SSE_CLIENT_QUEUE_FULL`).
  *
+ * A connection of its own reads no further than the loop takes: the events of one read wait,
+ * the rest stays with the server. A connection shared among tabs cannot wait for one of them,
+ * so there `maxQueuedEvents` is what bounds a slow loop.
+ *
  * @throws {TypeError} at once, for a bad URL or a bad field of `init`.
  */
 export function events(
@@ -48,7 +52,6 @@ async function* iterate(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<ParsedEvent, void, undefined> {
   if (signal?.aborted === true) return
-  // A queue read from `head`: shift() would copy the array on every event of a long backlog.
   let queue: ParsedEvent[] = []
   let head = 0
   let failure: SseError | null = null
@@ -57,6 +60,13 @@ async function* iterate(
   const notify = () => {
     const resolve = wake
     wake = null
+    resolve?.()
+  }
+  // The connection waits for this before reading on, while events of its last read are queued.
+  let drained: (() => void) | null = null
+  const drain = () => {
+    const resolve = drained
+    drained = null
     resolve?.()
   }
   const source = openSource(url, init, {
@@ -79,11 +89,18 @@ async function* iterate(
       failure = error
       notify()
     },
+    ready() {
+      if (head === queue.length || failure !== null || ended) return undefined
+      return new Promise<void>((resolve) => {
+        drained = resolve
+      })
+    },
   })
   const onAbort = () => {
     ended = true
     source.close()
     notify()
+    drain()
   }
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
@@ -91,14 +108,19 @@ async function* iterate(
       if (ended) return
       if (head < queue.length) {
         const event = queue[head++] as ParsedEvent
-        if (head === queue.length) {
-          queue = []
+        // Drop what was taken now and then, not per event: shift() copies the array each time.
+        if (head >= 1024 && head * 2 >= queue.length) {
+          queue = queue.slice(head)
           head = 0
         }
         yield event
         continue
       }
+      queue = []
+      head = 0
       if (failure !== null) throw failure
+      // The loop has taken every event read: the connection may read on.
+      drain()
       await new Promise<void>((resolve) => {
         wake = resolve
       })
@@ -106,5 +128,6 @@ async function* iterate(
   } finally {
     signal?.removeEventListener('abort', onAbort)
     source.close()
+    drain()
   }
 }

@@ -66,7 +66,9 @@ export interface EventSourceInit {
   reconnectionMs?: number | undefined
   /**
    * For `events()`: events kept while the loop body is busy; past it the iteration ends with
-   * `ERR_SSE_CLIENT_QUEUE_FULL`. @defaultValue {@link DEFAULT_MAX_QUEUED_EVENTS}
+   * `ERR_SSE_CLIENT_QUEUE_FULL`. A connection of its own holds one read's events at most (it
+   * reads on once the loop has taken them); a shared one cannot wait, so this bounds it.
+   * @defaultValue {@link DEFAULT_MAX_QUEUED_EVENTS}
    */
   maxQueuedEvents?: number | undefined
 }

@@ -19,6 +19,12 @@ export interface SourceListener {
    * the connection"); otherwise it is being re-established.
    */
   error(error: SseError, closed: boolean): void
+  /**
+   * Asked after each chunk read: a promise to wait for before the next read (the listener holds
+   * events it has not handed on), or undefined to read on. A connection of its own waits; a
+   * shared one never does, as one tab must not stall the others.
+   */
+  ready?(): Promise<void> | undefined
 }
 
 /** A running source: close it to stop, after which its listener hears nothing more. */
