@@ -183,21 +183,25 @@ export function openSharedSource(url: URL, init: ResolvedInit, listener: SourceL
     })
   }
 
-  shareKey(url, init).then(
-    (key) => {
+  // Where sharing is refused (an opaque origin: a sandboxed frame, a file: page), the source
+  // goes on alone rather than not at all.
+  const alone = () => {
+    if (closed || connection !== null) return
+    channel?.close()
+    channel = null
+    connection = openConnection(url, init, listener, resumeId)
+  }
+
+  shareKey(url, init)
+    .then((key) => {
       if (closed) return
       channel = new BroadcastChannel(key)
       channel.onmessage = (event) => onChannelMessage(event.data)
       post({ t: 'hello' })
       // Rejects with an AbortError when closed while waiting: nothing to do then.
-      locks.request(key, { signal: lockRequest.signal }, hold).catch(() => {})
-    },
-    (cause) => {
-      if (closed) return
-      close()
-      listener.error(new SseError('ERR_SSE_CONNECT_FAILED', String(cause), { cause }), true)
-    },
-  )
+      return locks.request(key, { signal: lockRequest.signal }, hold)
+    })
+    .catch(alone)
 
   return { close }
 }

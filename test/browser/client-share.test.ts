@@ -141,6 +141,36 @@ describe('ssehub/client sharing among tabs', () => {
     for (const page of [holder, follower]) await page.close()
   })
 
+  it('streams alone in an opaque origin (a sandboxed frame), where Web Locks refuse', async () => {
+    const page = await openTab()
+    const html = `<script type="module">
+      window.received = []
+      const { EventSource } = await import('${hub.url}/ssehub-client.js')
+      const source = new EventSource('${hub.url}/events?topic=opaque')
+      source.onopen = () => { window.opened = true }
+      source.onmessage = (e) => { window.received.push(e.data) }
+    </script>`
+    await page.evaluate((srcdoc) => {
+      const frame = document.createElement('iframe')
+      frame.setAttribute('sandbox', 'allow-scripts')
+      frame.srcdoc = srcdoc
+      document.body.append(frame)
+    }, html)
+    const frame = await (await page.waitForSelector('iframe')).contentFrame()
+    if (frame === null) throw new Error('no frame')
+    const locks = await frame.evaluate(() => navigator.locks.query().then(() => 'granted', String))
+    expect(locks).toMatch(/SecurityError/)
+    // Read off `window` itself: the frame's script may not have run yet when these start.
+    await frame.waitForFunction(() => (window as Partial<Tab>).opened === true, null, {
+      timeout: 10_000,
+    })
+    await hub.app.hub.publish('opaque', { data: 'o1' })
+    await frame.waitForFunction(() => (window as Partial<Tab>).received?.length === 1, null, {
+      timeout: 10_000,
+    })
+    await page.close()
+  })
+
   it('serves events() in a page, resuming after lastEventId, ending when its signal aborts', async () => {
     const page = await openTab()
     const start = await hub.app.hub.publish('iterated', { data: 'i0' })
