@@ -185,6 +185,52 @@ describe('ssehub/client EventSource failing as the spec says', () => {
     expect(log).toEqual(['open', 'message "ok" ""'])
   })
 
+  // The statuses of web-platform-tests' eventsource/request-status-error.
+  for (const status of [204, 205, 210, 299, 404, 410, 503]) {
+    it(`fails the connection for good on ${status}`, async () => {
+      const { log } = await answerWith(status, EVENT_STREAM)
+      await log.until(1)
+      expect(log).toEqual(['error 2'])
+    })
+  }
+
+  it('takes "text/event-stream;" and a bogus charset as the event-stream type', async () => {
+    server = await startRawSseServer()
+    const log = record(open('/'))
+    const first = await server.request(0)
+    await first.head(200, { 'content-type': 'text/event-stream;' })
+    await first.write('data: one\n\n')
+    first.end()
+    const second = await server.request(1)
+    await second.head(200, { 'content-type': 'text/event-stream;charset=bogus' })
+    await second.write('data: two\n\n')
+    await log.until(5)
+    expect(log).toEqual(['open', 'message "one" ""', 'error 0', 'open', 'message "two" ""'])
+  })
+
+  it('follows a redirect to another origin, and gives events the origin that answered', async () => {
+    server = await startRawSseServer()
+    const other = await startRawSseServer()
+    try {
+      const source = open('/old')
+      const origins: string[] = []
+      const log = record(source)
+      source.addEventListener('message', (event) => origins.push((event as MessageEvent).origin))
+      const first = await server.request(0)
+      await first.head(307, { location: `${other.url}/new`, 'content-length': '0' })
+      first.end()
+      const moved = await other.request(0)
+      expect(moved.target).toBe('/new')
+      await moved.head(200, EVENT_STREAM)
+      await moved.write('data: moved\n\n')
+      await log.until(2)
+      expect(log).toEqual(['open', 'message "moved" ""'])
+      expect(origins).toEqual([other.url])
+    } finally {
+      await other.close()
+    }
+  })
+
   it('retries a 503 with retryOnFailure, then opens', async () => {
     const { source, log } = await answerWith(
       503,
