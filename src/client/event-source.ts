@@ -20,6 +20,17 @@ import { type EventSourceInit, resolveInit } from './options.js'
 import type { Source } from './source.js'
 
 type Handler<E extends Event = Event> = ((this: EventSource, event: E) => unknown) | null
+
+/** The event types an `EventSource` dispatches by name, as the DOM's `EventSourceEventMap`. */
+export interface EventSourceEventMap {
+  open: Event
+  message: MessageEvent
+  error: Event
+}
+
+type Listener<E extends Event> =
+  | ((this: EventSource, event: E) => unknown)
+  | { handleEvent(event: E): unknown }
 type HandlerName = 'open' | 'message' | 'error'
 
 /** The base URL a relative one resolves against: the document's in a browser, none in Node. */
@@ -82,6 +93,47 @@ export class EventSource extends EventTarget {
   /** `CONNECTING` (0), `OPEN` (1) or `CLOSED` (2). */
   get readyState(): 0 | 1 | 2 {
     return this.#readyState
+  }
+
+  /**
+   * Adds a listener, typed as the DOM types it: `open` and `error` get an `Event`, `message` and
+   * any named event type a `MessageEvent`.
+   */
+  override addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: Listener<EventSourceEventMap[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  override addEventListener(
+    type: string,
+    listener: Listener<MessageEvent> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  override addEventListener(
+    type: string,
+    listener: Listener<MessageEvent> | Listener<Event> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
+  }
+
+  /** Removes a listener added with {@link EventSource.addEventListener}. */
+  override removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: Listener<EventSourceEventMap[K]> | null,
+    options?: boolean | EventListenerOptions,
+  ): void
+  override removeEventListener(
+    type: string,
+    listener: Listener<MessageEvent> | null,
+    options?: boolean | EventListenerOptions,
+  ): void
+  override removeEventListener(
+    type: string,
+    listener: Listener<MessageEvent> | Listener<Event> | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
   }
 
   /** Stops the stream for good: no event is dispatched after this. */

@@ -16,7 +16,7 @@
  */
 export { SSE_ERROR_CODES, SseError, type SseErrorCode } from '../errors.js'
 export type { ParsedEvent } from '../protocol/types.js'
-export { EventSource } from './event-source.js'
+export { EventSource, type EventSourceEventMap } from './event-source.js'
 export { type EventsInit, events } from './events.js'
 export {
   DEFAULT_FAILURE_INITIAL_MS,

@@ -21,6 +21,19 @@ describe('ssehub/client EventSource, as an object', () => {
     expect(source.readyState).toBe(EventSource.CLOSED)
   })
 
+  it('types named events as MessageEvents, as the DOM types them', () => {
+    const source = new EventSource('http://hub.test/', { fetch: pending })
+    const seen: string[] = []
+    const onJoined = (event: MessageEvent) => seen.push(`${event.type} ${event.data}`)
+    source.addEventListener('joined', onJoined)
+    source.addEventListener('open', (event) => seen.push(event.type))
+    source.dispatchEvent(new MessageEvent('joined', { data: 'ada' }))
+    source.removeEventListener('joined', onJoined)
+    source.dispatchEvent(new MessageEvent('joined', { data: 'bob' }))
+    expect(seen).toEqual(['joined ada'])
+    source.close()
+  })
+
   it('throws a SyntaxError DOMException for a URL it cannot parse', () => {
     expect(() => new EventSource('/relative, with no base in Node', { fetch: pending })).toThrow(
       expect.objectContaining({ name: 'SyntaxError' }),
