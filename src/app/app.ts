@@ -25,6 +25,7 @@ import { jittered } from '../stream/open-stream.js'
 import type { SseStream } from '../stream/sse-stream.js'
 import { StallWatch } from '../stream/stall-watch.js'
 import { StreamSubscriptions } from '../stream/subscriptions.js'
+import { CLIENT_SCRIPT_PATH, clientScriptHandler, readClientScript } from './client-script.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 
 /** Counters an operator watches. */
@@ -82,7 +83,8 @@ const DEMO_PAGE_URL = new URL('../../demo/index.html', import.meta.url)
 
 /**
  * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz` (alive),
- * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option), `GET /`, and
+ * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option), `GET /`,
+ * `GET /ssehub-client.js` (the browser client), and
  * the Mercure endpoint `/.well-known/mercure` (subscribe, publish, subscriptions API).
  *
  * @throws {TypeError} for a bad option, naming it.
@@ -217,6 +219,14 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     ['/healthz', { GET: health }],
     ['/readyz', { GET: readiness }],
     ['/', { GET: page }],
+    [
+      CLIENT_SCRIPT_PATH,
+      {
+        GET: clientScriptHandler(
+          options.clientScript === undefined ? readClientScript() : options.clientScript,
+        ),
+      },
+    ],
   ])
   if (mercure !== null) {
     routes.set(MERCURE_PATH, { GET: mercure.subscribe, POST: mercure.publish })

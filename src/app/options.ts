@@ -68,6 +68,11 @@ export interface HubAppOptions {
   clockIntervalMs?: number | null | undefined
   /** The page served at `/`, as HTML; `null`: none (404). @defaultValue the demo page */
   demoPage?: string | null | undefined
+  /**
+   * The browser build of `ssehub/client` served at `GET /ssehub-client.js`; `null`: none (404).
+   * @defaultValue the package's `dist/ssehub-client.js`, made by `npm run build`
+   */
+  clientScript?: string | Uint8Array | null | undefined
   /** Where the server logs. @defaultValue silent */
   logger?: Logger | undefined
   /**

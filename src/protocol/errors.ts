@@ -25,6 +25,7 @@ export const PROTOCOL_ERROR_CODES = [
   'ERR_SSE_PARSE_UNKNOWN_FIELD',
   // client
   'ERR_SSE_CONNECT_FAILED',
+  'ERR_SSE_CLIENT_QUEUE_FULL',
 ] as const
 
 /** A code of {@link PROTOCOL_ERROR_CODES}. */

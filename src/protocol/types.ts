@@ -59,8 +59,9 @@ export interface Parser {
   feed(chunk: string | Uint8Array): void
   /**
    * Forgets the line and event being built (as on a reconnect): an unterminated final event is
-   * discarded, never dispatched. The last event id is kept, as the spec keeps it across
-   * reconnections; pass `{ lastEventId: '' }` to reset it too.
+   * discarded, never dispatched, and an `id:` it held is forgotten (the spec sets the last event
+   * id string only when an event is dispatched). The last event id of the dispatched events is
+   * kept, as the spec keeps it across reconnections; pass `{ lastEventId: '' }` to reset it too.
    */
   reset(options?: { lastEventId?: string }): void
   /** The last event id string in force now. */
