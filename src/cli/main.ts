@@ -8,6 +8,7 @@ import { PUBLISH_HELP, publish } from './publish.js'
 import { SERVE_HELP, serve } from './serve.js'
 import { SUBSCRIBE_HELP, subscribe } from './subscribe.js'
 import { UsageError } from './usage-error.js'
+import { packageVersion } from './version.js'
 
 const HELP = `Usage: ssehub <command> [options]
 
@@ -15,6 +16,10 @@ Commands:
   serve                      run the hub server
   publish <topic> <data>     publish one event to a running hub
   subscribe <topic...>       print a hub's events as they arrive
+
+Options:
+  -h, --help                 this help
+  -v, --version              print the version
 
 Run 'ssehub <command> --help' for a command's options.
 `
@@ -35,6 +40,11 @@ async function main(argv: string[]): Promise<number | undefined> {
       return publish(args, process.env)
     case 'subscribe':
       return subscribe(args, process.env)
+    case '-v':
+    case '--version':
+    case 'version':
+      process.stdout.write(`${packageVersion()}\n`)
+      return 0
     case undefined:
     case '-h':
     case '--help':
