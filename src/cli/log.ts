@@ -71,3 +71,15 @@ export function createServerLogger(level: LogLevel): Logger {
     },
   }
 }
+
+/**
+ * `logger` with its info and warning lines left out: for what every worker of `--workers` would
+ * log alike (Redis joined, lost, back), logged by the first worker alone.
+ */
+export function errorsOnly(logger: Logger): Logger {
+  return {
+    info: () => {},
+    warn: () => {},
+    error: (message, fields) => logger.error(message, fields),
+  }
+}

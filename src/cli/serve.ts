@@ -26,7 +26,7 @@ import { readConfigFile } from './config-file.js'
 import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
 import { type FlagLabel, layerFlags } from './flag-layers.js'
 import type { FlagTable } from './flags.js'
-import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
+import { createServerLogger, errorsOnly, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { effectiveConfig } from './print-config.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
@@ -206,8 +206,10 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     try {
       url = await superviseWorkers({ count: workers, logger, state, drainMs: drainS * 1000 })
     } catch (error) {
-      // The worker has already said why on stderr.
-      logger.error('could not start the workers', { error: (error as Error).message })
+      const report = error instanceof WorkerStartError ? error.report : undefined
+      // The first failing worker's own words, once; they all failed alike.
+      if (report !== undefined) process.stderr.write(report)
+      else logger.error('could not start the workers', { error: (error as Error).message })
       process.exitCode = error instanceof WorkerStartError ? error.exitCode : 1
       return
     }
@@ -217,7 +219,9 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
 
   const worker = cluster.isWorker ? Number(env[WORKER_INDEX_ENV] ?? 0) : null
-  const shared = redis !== undefined ? await connectRedis(redis, logger) : undefined
+  // Every worker connects to Redis alike, and loses it alike: the first worker tells of it.
+  const redisLogger = worker !== null && worker > 0 ? errorsOnly(logger) : logger
+  const shared = redis !== undefined ? await connectRedis(redis, redisLogger) : undefined
   const ipc = redis === undefined && worker !== null ? createIpcTransport() : undefined
   const transport = shared ?? ipc ?? (await localTransport(history, historyFile, logger))
   const hub = createHub({ transport, logger, ...limits.hub })

@@ -120,7 +120,7 @@ describe('ssehub serve --log-level', () => {
     // The variable alone is read as well.
     const badEnv = await runCli(['serve', '--port', '0'], { SSEHUB_LOG_LEVEL: 'loud' })
     expect(badEnv.code).toBe(2)
-    expect(badEnv.stderr).toMatch(/--log-level must be one of .*, got loud/)
+    expect(badEnv.stderr).toMatch(/SSEHUB_LOG_LEVEL must be one of .*, got "loud"/)
   })
 })
 
@@ -155,7 +155,7 @@ describe('ssehub serve /readyz', () => {
     expect((await readiness(node.url)).status).toBe(200)
     const from = node.stderr().length
     await redis.stop()
-    await waitForLog(node, /cannot read the Redis stream/, { from })
+    await waitForLog(node, /lost the connection to Redis/, { from })
     const away = await readiness(node.url)
     expect(away.status).toBe(503)
     expect(away.body).toMatch(/"status":"store unreachable"/)
