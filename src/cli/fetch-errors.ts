@@ -56,3 +56,18 @@ export function refusalMessage(status: number, body: string, contentType: string
   }
   return `${status} ${body.trim().replace(/\s+/g, ' ')}`
 }
+
+// How the client reports a refused stream (src/client/subscribe.ts): the status, type and body.
+const REFUSED_STREAM =
+  /^expected 200 text\/event-stream, got (\d{3}) (application\/problem\+json): (.*)$/s
+
+/**
+ * Why a subscription failed, in words: a refusal's problem details as `400 <detail> (<code>)`,
+ * else as {@link describeFetchFailure} says.
+ */
+export function describeStreamFailure(error: unknown): string {
+  const message = (error as { message?: unknown }).message
+  const refused = typeof message === 'string' ? REFUSED_STREAM.exec(message) : null
+  if (refused === null) return describeFetchFailure((error as { cause?: unknown }).cause ?? error)
+  return refusalMessage(Number(refused[1]), refused[3] as string, refused[2] as string)
+}
