@@ -160,10 +160,6 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const layered = layerFlags(SERVE_FLAGS, given, env, file)
   const values = layered.values as ServeValues
   const { label } = layered
-  if (values['print-config']) {
-    process.stdout.write(`${JSON.stringify(effectiveConfig(SERVE_FLAGS, layered), null, 2)}\n`)
-    return
-  }
   const int = (name: keyof ServeValues, range: { min: number; max: number }) =>
     integerFlag(name, values[name] as string | undefined, range, label)
   const port = int('port', { min: 0, max: 65_535 }) ?? 3000
@@ -184,7 +180,19 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const historyFile = historyFileConfig(values, label, history, redis !== undefined)
   const workers = int('workers', { min: 1, max: MAX_WORKERS }) ?? availableParallelism()
   const drainS = int('drain-delay', { min: 0, max: 3600 }) ?? 0
-  const logger = createServerLogger(logLevelFrom(values['log-level'], label))
+  const streams = {
+    retryMs: int('retry', { min: 0, max: INT_MAX }),
+    retrySpreadMs: int('retry-spread', { min: 0, max: INT_MAX }),
+    writeStallMs: secondsOrOff(int('write-stall', { min: 0, max: 86_400 })),
+    maxBufferedBytes: int('max-buffered-bytes', { min: 1, max: INT_MAX }),
+  }
+  const logLevel = logLevelFrom(values['log-level'], label)
+  if (values['print-config']) {
+    // After every check: what it prints is a configuration that starts.
+    process.stdout.write(`${JSON.stringify(effectiveConfig(SERVE_FLAGS, layered), null, 2)}\n`)
+    return
+  }
+  const logger = createServerLogger(logLevel)
   const warnings = () => {
     if (publishKey === undefined) {
       logger.warn(
@@ -234,10 +242,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const app = createHubApp({
     hub,
     heartbeatMs: secondsOrOff(heartbeatS),
-    retryMs: int('retry', { min: 0, max: INT_MAX }),
-    retrySpreadMs: int('retry-spread', { min: 0, max: INT_MAX }),
-    writeStallMs: secondsOrOff(int('write-stall', { min: 0, max: 86_400 })),
-    maxBufferedBytes: int('max-buffered-bytes', { min: 1, max: INT_MAX }),
+    ...streams,
     corsOrigins,
     publishKey: publishKey ?? null,
     // One clock for the whole process group: the first worker's.
