@@ -6,7 +6,8 @@
 
 /**
  * One flag: its `parseArgs` spec, plus `env` (the environment variable that sets it, if any) and
- * `secret` (redacted by `--print-config`; flags named `…-key` are secret anyway).
+ * `secret` (redacted by `--print-config`; by default, flags named `…-key`, `…password…`,
+ * `…secret…` or `…token…` are).
  *
  * @example
  * { type: 'string', env: 'PORT' }
@@ -46,5 +47,5 @@ export function configKeyOf(flag: string): string {
 
 /** Whether `--print-config` hides a flag's value: marked secret, or a key. */
 export function isSecretFlag(flag: string, spec: FlagSpec): boolean {
-  return spec.secret === true || flag.endsWith('-key') || /password|secret|token/.test(flag)
+  return spec.secret ?? (flag.endsWith('-key') || /password|secret|token/.test(flag))
 }

@@ -30,6 +30,7 @@ import { createServerLogger, errorsOnly, LOG_LEVELS, logLevelFrom } from './log.
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { effectiveConfig } from './print-config.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
+import { TLS_FLAGS, TLS_HELP, tlsOptionsFrom } from './tls-flags.js'
 import { integerFlag, joinDashedValues, UsageError, usageErrors } from './usage-error.js'
 import { packageVersion } from './version.js'
 
@@ -96,6 +97,7 @@ Scale-out (several nodes behind a load balancer, one Redis):
   the clock; run all but one with --no-clock.
 
 ${CONNECTION_HELP}
+${TLS_HELP}
 ${MERCURE_HELP}`
 
 /**
@@ -137,6 +139,7 @@ export const SERVE_FLAGS = {
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...CONNECTION_FLAGS,
+  ...TLS_FLAGS,
   ...MERCURE_FLAGS,
 } as const satisfies FlagTable
 
@@ -172,6 +175,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   if (mercure !== null) resolveMercureOptions(mercure)
   const redis = redisConfig(values, label)
   const connections = listenOptionsFrom(values, label)
+  const tls = tlsOptionsFrom(values, label)
   const history = {
     historySize: int('history-size', { min: 0, max: INT_MAX }),
     historyBytes: int('history-bytes', { min: 0, max: INT_MAX }),
@@ -222,6 +226,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
       return
     }
     warnings()
+    // The workers' URL, with their scheme: the primary only sees the address they listen on.
+    if (tls !== undefined) url = url.replace(/^http:/, 'https:')
     logger.info('listening', { url, pid: process.pid, workers })
     return
   }
@@ -252,7 +258,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     ...limits.app,
     metrics: serverMetrics(worker, ipc !== undefined),
   })
-  const running = await listen(app, { port, host: values.host, ...connections })
+  const running = await listen(app, { port, host: values.host, ...connections, tls: tls ?? null })
   if (worker === null) {
     warnings()
     logger.info('listening', { url: running.url, pid: process.pid })
