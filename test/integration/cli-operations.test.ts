@@ -165,4 +165,24 @@ describe('ssehub serve /readyz', () => {
       .poll(async () => (await readiness(node.url)).status, { timeout: 10_000, interval: 50 })
       .toBe(200)
   })
+
+  it('logs an outage of Redis once, in words, from the first of the workers', async () => {
+    redis = await startRedis()
+    const node = await serve(['--redis', redis.url, '--no-clock', '--workers', '2'])
+    const from = node.stderr().length
+    await redis.stop()
+    await waitForLog(node, /lost the connection to Redis/, { from })
+    const refused = await fetch(`${node.url}/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"topic":"t","data":"x"}',
+    })
+    expect(refused.status).toBe(503)
+    await redis.start()
+    await waitForLog(node, /connected to Redis again/, { from })
+    const outage = node.stderr().slice(from)
+    expect(outage.match(/lost the connection to Redis/g)).toHaveLength(1)
+    expect(outage.match(/connected to Redis again/g)).toHaveLength(1)
+    expect(outage).not.toMatch(/MaxRetriesPerRequest|UND_ERR/)
+  })
 })
