@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { SseError } from '../errors.js'
 import { headerValue } from '../http/header-value.js'
-import { errorResponse } from '../http/responses.js'
+import { errorFormatOf, errorResponse } from '../http/responses.js'
 import type { HubBodyResponse, HubRequest } from '../http/types.js'
 import type { Logger } from '../logger.js'
 
@@ -208,6 +208,7 @@ export class ConnectionLimiter {
     }
     const response = errorResponse(
       new SseError('ERR_SSE_TOO_MANY_REQUESTS', 'the hub is at its connection limit; retry later'),
+      errorFormatOf(request.url.pathname),
     )
     Object.assign(response.headers, headers, { 'retry-after': String(Math.ceil(retryMs / 1000)) })
     return response

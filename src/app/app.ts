@@ -10,7 +10,7 @@ import { eventsRoute } from '../http/events-route.js'
 import { HubCounters, type RefusalCounts, refusalOf } from '../http/metrics.js'
 import { parsePublishRequest } from '../http/publish-request.js'
 import { PUBLISH_KEY_HOLDERS, publisherKey, RateLimiter } from '../http/rate-limit.js'
-import { errorResponse, jsonResponse, textResponse } from '../http/responses.js'
+import { errorFormatOf, errorResponse, jsonResponse, textResponse } from '../http/responses.js'
 import type { HubRequest, HubResponse } from '../http/types.js'
 import { startClock } from '../hub/clock.js'
 import { createHub, type Hub } from '../hub/hub.js'
@@ -246,9 +246,13 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     const handler = handlers[request.method]
     if (handler !== undefined) return handler(request)
     const allow = Object.keys(handlers).join(', ')
-    return textResponse(405, `${request.method} is not allowed on ${path}; use ${allow}\n`, {
-      allow,
-    })
+    const refused = new SseError(
+      'ERR_SSE_METHOD_NOT_ALLOWED',
+      `${request.method} is not allowed on ${path}; use ${allow}`,
+    )
+    const response = errorResponse(refused, errorFormatOf(path))
+    response.headers.allow = allow
+    return response
   }
 
   const app: HubApp = {
@@ -263,7 +267,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
         if (!(error instanceof SseError)) logger.error('request failed', { error: String(error) })
         const refusal = refusalOf(error)
         if (refusal !== undefined) counters.refuse(refusal)
-        response = errorResponse(error)
+        response = errorResponse(error, errorFormatOf(request.url.pathname))
       }
       Object.assign(response.headers, cors)
       if (discoveryLink !== null) response.headers.link = discoveryLink

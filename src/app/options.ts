@@ -2,7 +2,7 @@
  * The server's options, their defaults, and the one place they are checked.
  */
 
-import type { CorsOrigins } from '../http/cors.js'
+import { type CorsOrigins, originProblem } from '../http/cors.js'
 import type { MetricsEndpoint } from '../http/metrics.js'
 import { DEFAULT_MAX_BATCH_EVENTS } from '../http/publish-request.js'
 import type { Hub } from '../hub/hub.js'
@@ -133,6 +133,14 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
     !(Array.isArray(corsOrigins) && corsOrigins.every((o) => typeof o === 'string'))
   ) {
     throw new TypeError('`corsOrigins` must be "*" or an array of origins')
+  }
+  if (corsOrigins !== '*') {
+    for (const origin of corsOrigins) {
+      const problem = originProblem(origin)
+      if (problem !== undefined) {
+        throw new TypeError(`\`corsOrigins\` entry ${JSON.stringify(origin)} ${problem}`)
+      }
+    }
   }
   const publishKey = options.publishKey ?? null
   if (publishKey !== null && (typeof publishKey !== 'string' || publishKey.length === 0)) {

@@ -116,8 +116,7 @@ export async function createRedisTransport(
   client.defineCommand('ssehubResolve', { numberOfKeys: 2, lua: RESOLVE_SCRIPT })
   const scripts = client as unknown as Record<'ssehubPublish' | 'ssehubResolve', ScriptCall>
   let closed = false
-  reportConnection(client, 'publish', logger, () => closed)
-  reportConnection(tailClient, 'tail', logger, () => closed)
+  reportConnections([client, tailClient], logger, () => closed)
 
   let epoch: string
   let lastId: string
@@ -213,10 +212,11 @@ export async function createRedisTransport(
         }
       } catch (error) {
         if (closed) return
-        if (failures === 0) {
+        // A lost connection is reported once, as such; this is for any other failure.
+        if (failures === 0 && tailClient.status === 'ready') {
           logger.warn('cannot read the Redis stream; retrying', {
             stream: key,
-            error: String(error),
+            error: redisErrorText(error),
           })
         }
         failures++
@@ -389,41 +389,51 @@ async function ensureEpoch(redis: Redis, epochKey: string): Promise<string> {
   return (await redis.get(epochKey)) ?? ''
 }
 
-function reportConnection(
-  redis: Redis,
-  role: string,
+/**
+ * Logs an outage once for all of a transport's connections: `lost the connection to Redis` when
+ * the first drops, `connected to Redis again` when every one is back. ioredis reports every
+ * failed reconnection attempt of every connection as an error; one line says it all.
+ * Before the first connection, the failure is the caller's to report.
+ */
+function reportConnections(
+  clients: readonly Redis[],
   logger: Logger,
   closing: () => boolean,
 ): void {
   let lost = false
-  let connected = false
-  // ioredis reports every failed reconnection attempt as an error: log the first of an outage.
-  // Before the first connection, the failure is the caller's to report.
   const report = (error?: Error) => {
-    if (lost || !connected || closing()) return
+    if (lost || closing() || clients.some((c) => c.status === 'wait' || !everReady.has(c))) return
     lost = true
     logger.warn('lost the connection to Redis; reconnecting', {
-      connection: role,
-      ...(error === undefined ? {} : { error: error.message }),
+      ...(error === undefined ? {} : { error: redisErrorText(error) }),
     })
   }
-  redis.on('error', report)
-  redis.on('close', () => report())
-  redis.on('ready', () => {
-    connected = true
-    if (!lost) return
-    lost = false
-    logger.info('connected to Redis again', { connection: role })
-  })
+  const everReady = new WeakSet<Redis>()
+  for (const redis of clients) {
+    if (redis.status === 'ready') everReady.add(redis)
+    redis.on('error', report)
+    redis.on('close', () => report())
+    redis.on('ready', () => {
+      everReady.add(redis)
+      if (!lost || clients.some((c) => c.status !== 'ready')) return
+      lost = false
+      logger.info('connected to Redis again', {})
+    })
+  }
+}
+
+/** An error of ioredis's in words: its "not connected now" errors say just that. */
+function redisErrorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  return /enableOfflineQueue|Connection is closed|max retries per request/i.test(text)
+    ? 'not connected'
+    : text
 }
 
 function unavailable(message: string, cause: unknown): SseError {
-  const text = cause instanceof Error ? cause.message : String(cause)
-  // ioredis's words for "not connected now", which say nothing to a publisher.
-  const detail = /enableOfflineQueue|Connection is closed|max retries per request/i.test(text)
-    ? 'not connected'
-    : text
-  return new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', `${message} (${detail})`, { cause })
+  return new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', `${message} (${redisErrorText(cause)})`, {
+    cause,
+  })
 }
 
 /** Resolves after `ms`, or sooner when `redis` is (again) ready. */

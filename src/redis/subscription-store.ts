@@ -101,7 +101,9 @@ export function createRedisSubscriptionStore(
 
   const failed = (what: string) => (error: unknown) => {
     stale = true
-    if (!closed) logger.warn(what, { error: String(error) })
+    // While Redis is away the transport has said so once; each failed write would repeat it.
+    if (closed || client.status !== 'ready') return
+    logger.warn(what, { error: error instanceof Error ? error.message : String(error) })
   }
 
   // Writes and announcements leave in the same tick: one connection keeps their order.

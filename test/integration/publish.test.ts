@@ -90,7 +90,9 @@ describe('POST /publish', () => {
       server = await startTestServer()
       const response = await post(body)
       expect(response.status).toBe(status)
-      expect(await response.text()).toMatch(message)
+      const problem = (await response.json()) as { detail: string; code: string }
+      expect(problem.detail).toMatch(message)
+      expect(problem.code).toMatch(/^ERR_SSE_/)
       expect(await keptBy(server.app.hub)).toEqual([])
       await expectHubStillServes()
     },
