@@ -5,7 +5,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
-import { SseError } from '../errors.js'
+import { SseError } from '../protocol/errors.js'
 import { createParser } from '../protocol/parse.js'
 import { backoffDelay, sleep } from './backoff.js'
 import type { ResolvedInit } from './options.js'

@@ -13,7 +13,7 @@
  * ```
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
-import type { SseError } from '../errors.js'
+import type { SseError } from '../protocol/errors.js'
 import type { ParsedEvent } from '../protocol/types.js'
 import { openSource } from './open-source.js'
 import { type EventSourceInit, resolveInit } from './options.js'

@@ -11,7 +11,7 @@
  * }
  * ```
  */
-import { SseError } from '../errors.js'
+import { SseError } from '../protocol/errors.js'
 import type { ParsedEvent } from '../protocol/types.js'
 import { openSource } from './open-source.js'
 import { type EventSourceInit, resolveInit } from './options.js'

@@ -12,7 +12,7 @@
  * id (the last {@link RECENT_IDS} ids are remembered) and dispatched once. Events without an id
  * cannot be resumed; a hub gives every event one.
  */
-import { SseError } from '../errors.js'
+import { SseError } from '../protocol/errors.js'
 import type { ParsedEvent } from '../protocol/types.js'
 import { openConnection } from './connection.js'
 import type { ResolvedInit } from './options.js'

@@ -2,7 +2,7 @@
  * What the client's objects (`EventSource`, `events()`) get from the machinery under them, a
  * connection of their own or one shared among tabs: the same three calls either way.
  */
-import type { SseError } from '../errors.js'
+import type { SseError } from '../protocol/errors.js'
 import type { ParsedEvent } from '../protocol/types.js'
 
 /** Told what happens to a source, in order. */

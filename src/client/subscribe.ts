@@ -3,7 +3,7 @@
  * stream up until told to stop (the `ssehub subscribe` command is one). On the same connection
  * as `EventSource`; never shared among tabs.
  */
-import type { SseError } from '../errors.js'
+import type { SseError } from '../protocol/errors.js'
 import type { ParsedEvent } from '../protocol/types.js'
 import { openConnection } from './connection.js'
 import { resolveInit } from './options.js'
