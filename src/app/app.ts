@@ -25,6 +25,7 @@ import { jittered } from '../stream/open-stream.js'
 import type { SseStream } from '../stream/sse-stream.js'
 import { StallWatch } from '../stream/stall-watch.js'
 import { StreamSubscriptions } from '../stream/subscriptions.js'
+import { createEventsAuthorizer } from './events-authorizer.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 
 /** Counters an operator watches. */
@@ -140,6 +141,11 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     ...streamContext,
     defaultTopic: resolved.clockTopic,
     maxSubscriptionTopics: resolved.maxSubscriptionTopics,
+    authorize: createEventsAuthorizer({
+      mercure: mercureOptions,
+      publicTopics: resolved.publicTopics,
+      authorize: resolved.authorize,
+    }),
   }
   const mercure =
     mercureOptions === null
