@@ -54,10 +54,24 @@ type Values = {
 /**
  * The Mercure options from flags, then environment variables.
  *
- * @throws {UsageError} for an empty key, a bad limit or a bad `SSEHUB_ANONYMOUS`.
+ * @throws {UsageError} for an empty key, a bad limit, a bad `SSEHUB_ANONYMOUS`, or a subscriber
+ *   key with `--no-mercure`.
  */
 export function mercureOptionsFrom(values: Values, env: NodeJS.ProcessEnv): MercureOptions | null {
-  if (values['no-mercure']) return null
+  if (values['no-mercure']) {
+    // The subscriber key also guards GET /events: dropping it silently would leave that open.
+    if (
+      (values['jwt-key'] ??
+        env.SSEHUB_JWT_KEY ??
+        values['subscriber-jwt-key'] ??
+        env.SSEHUB_SUBSCRIBER_JWT_KEY) !== undefined
+    ) {
+      throw new UsageError(
+        '--no-mercure drops the subscriber JWT key, and GET /events would be open to all: keep the Mercure endpoint, or give no key',
+      )
+    }
+    return null
+  }
   const key = (flag: string, value: string | undefined) => {
     if (value === '') throw new UsageError(`--${flag} must not be empty`)
     return value

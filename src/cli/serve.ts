@@ -22,6 +22,7 @@ import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
 import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
+import { EVENTS_AUTH_FLAGS, EVENTS_AUTH_HELP, publicTopicsFrom } from './events-auth-flags.js'
 import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
@@ -83,7 +84,8 @@ Scale-out (several nodes behind a load balancer, one Redis):
   the clock; run all but one with --no-clock.
 
 ${CONNECTION_HELP}
-${MERCURE_HELP}`
+${MERCURE_HELP}
+${EVENTS_AUTH_HELP}`
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -118,6 +120,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   ...CONNECTION_FLAGS,
   ...MERCURE_FLAGS,
+  ...EVENTS_AUTH_FLAGS,
 } as const
 
 const INT_MAX = Number.MAX_SAFE_INTEGER
@@ -220,6 +223,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     // One clock for the whole process group: the first worker's.
     clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
     mercure: mercure === null ? null : { ...mercure, subscriptionStore },
+    publicTopics: publicTopicsFrom(values),
     logger,
     ...limits.app,
     metrics: serverMetrics(worker, ipc !== undefined),
@@ -263,7 +267,11 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
 }
 
 type ServeValues = {
-  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof OPTIONS)[K]['type'] extends 'boolean'
+      ? boolean
+      : string
 }
 
 /**

@@ -75,7 +75,8 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
         ;({ payload } = await jwtVerify(token, keyObject, { algorithms }))
       } catch (error) {
         // Its own code: the client's remedy is a fresh token, not another key or claim.
-        const code = error instanceof errors.JWTExpired ? 'ERR_SSE_TOKEN_EXPIRED' : 'ERR_SSE_UNAUTHORIZED'
+        const code =
+          error instanceof errors.JWTExpired ? 'ERR_SSE_TOKEN_EXPIRED' : 'ERR_SSE_UNAUTHORIZED'
         throw new SseError(code, refusal(error, algorithm), { cause: error })
       }
       return {

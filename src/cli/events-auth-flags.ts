@@ -1,0 +1,33 @@
+/**
+ * `ssehub serve`'s flags for the authorization of `GET /events` (the key and `--anonymous` are
+ * Mercure's, shared: one token serves both APIs).
+ */
+import { UsageError } from './usage-error.js'
+
+/** The help lines of the flags. */
+export const EVENTS_AUTH_HELP = `Authorization of GET /events (with --jwt-key or --subscriber-jwt-key, and without
+--anonymous, a stream needs a subscriber JWS whose mercure.subscribe covers every topic):
+  --public-topic <selector>  a topic, or a URI template or *, anyone may subscribe to without a
+                             token; repeat for more (default: none)
+`
+
+/** The flags, for `parseArgs`. */
+export const EVENTS_AUTH_FLAGS = {
+  'public-topic': { type: 'string', multiple: true },
+} as const
+
+/**
+ * The `publicTopics` option from the flags.
+ *
+ * @throws {UsageError} for an empty selector.
+ */
+export function publicTopicsFrom(values: {
+  'public-topic'?: string[] | undefined
+}): string[] | undefined {
+  const selectors = values['public-topic']
+  if (selectors === undefined) return undefined
+  if (selectors.some((selector) => selector === '')) {
+    throw new UsageError('--public-topic must not be empty')
+  }
+  return selectors
+}
