@@ -32,7 +32,9 @@ export interface EventsAuthorizerConfig {
  * without a subscriber key), to the token check: a JWS found as Mercure finds it
  * (`Authorization: Bearer`, else the `authorization` query parameter, else the cookie), signed
  * with the subscriber key, whose `mercure.subscribe` selectors match every one of them. The
- * stream ends at the token's `exp`.
+ * stream ends at the token's `exp`. An allowed stream receives the private updates of the
+ * topics it was allowed (unless the hook gives its own `privateTopics`); one of public topics
+ * alone receives none.
  */
 export function createEventsAuthorizer(config: EventsAuthorizerConfig): EventsAuthorizer | null {
   const { mercure, authorize } = config
@@ -40,9 +42,15 @@ export function createEventsAuthorizer(config: EventsAuthorizerConfig): EventsAu
   const check = authorize ?? tokenCheck
   if (check === null) return null
   const isPublic = topicMatcher(config.publicTopics)
-  return (request, topics) => {
+  return async (request, topics) => {
     const guarded = isPublic === null ? topics : topics.filter((topic) => !isPublic(topic))
-    return guarded.length === 0 ? true : check(request, guarded)
+    if (guarded.length === 0) return true
+    const access = await check(request, guarded)
+    // Allowed the topics, allowed their private updates too, as Mercure gives a subscriber the
+    // private updates of the topics its token names; unless the hook said otherwise.
+    if (access === true) return { allow: true, privateTopics: guarded }
+    if (typeof access !== 'object' || access === null || access.allow !== true) return access
+    return access.privateTopics === undefined ? { ...access, privateTopics: guarded } : access
   }
 }
 

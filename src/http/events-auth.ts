@@ -16,7 +16,23 @@ export interface EventsAccess {
    * @defaultValue never
    */
   readonly expiresAt?: number | undefined
+  /**
+   * Topics of the subscription whose private updates (Mercure's `private`) the stream receives
+   * too: an update marked private goes to it when one of its topics is among them.
+   * @defaultValue none
+   */
+  readonly privateTopics?: readonly string[] | undefined
 }
+
+/** An allowed subscription, as the events route applies it. */
+export interface EventsGrant {
+  /** When the stream must end (ms since the epoch); `undefined`: never. */
+  readonly expiresAt: number | undefined
+  /** Topics whose private updates the stream receives; empty: none. */
+  readonly privateTopics: ReadonlySet<string>
+}
+
+const NO_PRIVATE_TOPICS: ReadonlySet<string> = new Set()
 
 /**
  * Decides whether `request` may subscribe to `topics`: `true` or `{ allow: true }` lets the
@@ -38,28 +54,35 @@ export type EventsAuthorizer = (
 /**
  * Runs `authorize` and reads its answer, failing closed: only `true` or `{ allow: true }` open.
  *
- * @returns when the stream must end (ms since the epoch), `undefined` for never.
  * @throws {SseError} `ERR_SSE_FORBIDDEN` when refused, `ERR_SSE_TOKEN_EXPIRED` when allowed
  *   only until a time already past; whatever `authorize` throws.
- * @throws {TypeError} for an `expiresAt` that is not a number.
+ * @throws {TypeError} for an `expiresAt` that is not a number, or `privateTopics` that are not
+ *   strings.
  */
 export async function checkEventsAccess(
   authorize: EventsAuthorizer,
   request: HubRequest,
   topics: readonly string[],
-): Promise<number | undefined> {
+): Promise<EventsGrant> {
   const access = await authorize(request, topics)
   const allowed =
     access === true || (typeof access === 'object' && access !== null && access.allow === true)
   if (!allowed) {
     throw new SseError('ERR_SSE_FORBIDDEN', 'this client may not subscribe to these topics')
   }
-  if (access === true || access.expiresAt === undefined) return undefined
-  if (typeof access.expiresAt !== 'number' || Number.isNaN(access.expiresAt)) {
-    throw new TypeError('an EventsAccess `expiresAt` must be a number of ms since the epoch')
+  if (access === true) return { expiresAt: undefined, privateTopics: NO_PRIVATE_TOPICS }
+  const { expiresAt, privateTopics } = access
+  if (expiresAt !== undefined) {
+    if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
+      throw new TypeError('an EventsAccess `expiresAt` must be a number of ms since the epoch')
+    }
+    if (expiresAt <= Date.now()) {
+      throw new SseError('ERR_SSE_TOKEN_EXPIRED', 'the credential of this subscription has expired')
+    }
   }
-  if (access.expiresAt <= Date.now()) {
-    throw new SseError('ERR_SSE_TOKEN_EXPIRED', 'the credential of this subscription has expired')
+  if (privateTopics === undefined) return { expiresAt, privateTopics: NO_PRIVATE_TOPICS }
+  if (!Array.isArray(privateTopics) || !privateTopics.every((t) => typeof t === 'string')) {
+    throw new TypeError('an EventsAccess `privateTopics` must be an array of topics')
   }
-  return access.expiresAt
+  return { expiresAt, privateTopics: new Set(privateTopics) }
 }

@@ -3,6 +3,7 @@
  */
 import { SseError } from '../errors.js'
 import { assertValidTopics } from '../hub/topic.js'
+import type { HubEvent } from '../hub/types.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { eventStreamHeaders } from '../stream/headers.js'
 import { type StreamContext, subscribeStream } from '../stream/open-stream.js'
@@ -46,10 +47,14 @@ export async function eventsRoute(
   }
   assertValidTopics(topics, context.hub.limits.maxTopicLength)
   const { authorize } = context
-  const expiresAt =
-    authorize === null ? undefined : await checkEventsAccess(authorize, request, topics)
+  const grant = authorize === null ? undefined : await checkEventsAccess(authorize, request, topics)
+  const privateTopics = grant?.privateTopics
+  const canReceivePrivate =
+    privateTopics === undefined || privateTopics.size === 0
+      ? undefined
+      : (event: HubEvent) => event.topics.some((topic) => privateTopics.has(topic))
   const lastEventId = requestedLastEventId(request)
-  const pending = await subscribeStream(context, { topics }, lastEventId)
+  const pending = await subscribeStream(context, { topics, canReceivePrivate }, lastEventId)
   const gapNotice =
     pending.historyGap && lastEventId !== undefined
       ? encodeEvent({ event: HISTORY_GAP_EVENT, data: JSON.stringify({ lastEventId }) })
@@ -62,7 +67,7 @@ export async function eventsRoute(
     headers,
     start(sink) {
       const stream = pending.start(sink, gapNotice)
-      if (expiresAt !== undefined) closeStreamAt(stream, expiresAt)
+      if (grant?.expiresAt !== undefined) closeStreamAt(stream, grant.expiresAt)
     },
   }
 }

@@ -190,8 +190,13 @@ describe('GET /events with a subscriber key: tokens', () => {
       'keep-alive',
       'x-accel-buffering',
     ]
-    const names = [...stream.response.headers.keys()].filter((n) => n !== 'transfer-encoding')
-    for (const name of names) expect(expected).toContain(name)
+    const names: string[] = []
+    stream.response.headers.forEach((_, name) => {
+      names.push(name)
+    })
+    for (const name of names.filter((n) => n !== 'transfer-encoding')) {
+      expect(expected).toContain(name)
+    }
     expect(stream.response.headers.has('set-cookie')).toBe(false)
     expect(stream.response.headers.has('x-injected')).toBe(false)
     const refused = await refusal(eventsUrl(hub, [BOB]), bearer(token))
@@ -231,6 +236,31 @@ describe('GET /events with a subscriber key: public topics and anonymous', () =>
       /`publicTopics` must be an array/,
     )
     await expect(start({ publicTopics: [''] })).rejects.toThrow(/`publicTopics`/)
+  })
+})
+
+describe('GET /events with a subscriber key: private updates', () => {
+  it('sends a private update to a stream allowed its topic, never to one let in as public or anonymous', async () => {
+    const hub = await start({ publicTopics: ['announcements'] })
+    const alice = await open(eventsUrl(hub, ['announcements', ALICE]), bearer(await aliceToken()))
+    const everyone = await open(eventsUrl(hub, ['announcements']))
+    await hub.app.hub.publish('announcements', { data: 'private announcement', private: true })
+    await hub.app.hub.publish(ALICE, { data: 'private to alice', private: true })
+    await hub.app.hub.publish('announcements', { data: 'public announcement' })
+    await alice.waitFor('data: public announcement')
+    await everyone.waitFor('data: public announcement')
+    expect(alice.text()).not.toMatch(/private announcement/)
+    expect(alice.text()).toMatch(/private to alice/)
+    expect(everyone.text()).not.toMatch(/private/)
+  })
+
+  it('sends no private update with anonymous on', async () => {
+    const hub = await start({ mercure: { jwtKey: SECRET, anonymous: true } })
+    const stream = await open(eventsUrl(hub, [ALICE]), bearer(await aliceToken()))
+    await hub.app.hub.publish(ALICE, { data: 'hidden', private: true })
+    await hub.app.hub.publish(ALICE, { data: 'shown' })
+    await stream.waitFor('data: shown')
+    expect(stream.text()).not.toMatch(/hidden/)
   })
 })
 
@@ -294,6 +324,19 @@ describe('GET /events with an authorize hook', () => {
     const refused = await refusal(eventsUrl(hub, [ALICE]))
     expect(refused.status).toBe(401)
     expect(refused.body).toMatch(/expired/)
+  })
+
+  it("gives the hook's allowed topics their private updates, unless it names its own privateTopics", async () => {
+    let privateTopics: string[] | undefined
+    const hub = await start({ authorize: () => ({ allow: true, privateTopics }) })
+    const allowed = await open(eventsUrl(hub, [ALICE]))
+    privateTopics = []
+    const narrowed = await open(eventsUrl(hub, [ALICE]))
+    await hub.app.hub.publish(ALICE, { data: 'private', private: true })
+    await hub.app.hub.publish(ALICE, { data: 'public' })
+    await allowed.waitFor(/data: private\n\n[\s\S]*data: public\n\n/)
+    await narrowed.waitFor('data: public')
+    expect(narrowed.text()).not.toMatch(/private/)
   })
 
   it('works without a subscriber key or a Mercure endpoint at all', async () => {
