@@ -2,6 +2,7 @@
  * `ssehub serve`'s flags for the authorization of `GET /events` (the key and `--anonymous` are
  * Mercure's, shared: one token serves both APIs).
  */
+import type { MercureOptions } from '../mercure/options.js'
 import { UsageError } from './usage-error.js'
 
 /** The help lines of the flags. */
@@ -30,4 +31,12 @@ export function publicTopicsFrom(values: {
     throw new UsageError('--public-topic must not be empty')
   }
   return selectors
+}
+
+/** Whether `GET /events` asks for a token under these Mercure options, for the start-up log. */
+export function eventsNeedToken(mercure: MercureOptions | null): boolean {
+  if (mercure === null || mercure.anonymous === true) return false
+  return (
+    (mercure.subscriberJwtKey ?? mercure.jwtKey ?? null) !== null || mercure.anonymous === false
+  )
 }

@@ -22,7 +22,12 @@ import { resolveMercureOptions } from '../mercure/options.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
 import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
-import { EVENTS_AUTH_FLAGS, EVENTS_AUTH_HELP, publicTopicsFrom } from './events-auth-flags.js'
+import {
+  EVENTS_AUTH_FLAGS,
+  EVENTS_AUTH_HELP,
+  eventsNeedToken,
+  publicTopicsFrom,
+} from './events-auth-flags.js'
 import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
@@ -172,6 +177,11 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     }
     if (mercure !== null && (mercure.publisherJwtKey ?? mercure.jwtKey) === undefined) {
       logger.info('Mercure publishing is off: set --jwt-key or --publisher-jwt-key to turn it on')
+    }
+    if (eventsNeedToken(mercure)) {
+      logger.info(
+        'GET /events needs a subscriber JWS covering its topics (open to all with --anonymous; some topics with --public-topic)',
+      )
     }
   }
 

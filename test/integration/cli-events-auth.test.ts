@@ -52,12 +52,21 @@ describe('ssehub serve and subscribe: authorization of GET /events', () => {
       '--public-topic',
       '/tips/{id}',
     ])
+    expect(hub.stderr()).toMatch(/GET \/events needs a subscriber JWS/)
     expect((await fetch(events(hub.url, ALICE))).status).toBe(401)
     for (const topic of ['news', '/tips/1']) {
       const stream = await openRawStream(events(hub.url, topic))
       expect(stream.response.status).toBe(200)
       stream.close()
     }
+  })
+
+  it('keeps /events open with --anonymous, and says nothing of tokens', async () => {
+    const hub = await serve(['--jwt-key', SECRET, '--anonymous'])
+    expect(hub.stderr()).not.toMatch(/GET \/events needs/)
+    const stream = await openRawStream(events(hub.url, ALICE))
+    expect(stream.response.status).toBe(200)
+    stream.close()
   })
 
   it('subscribes with --token and prints the events of the topic the token covers', async () => {
