@@ -2,7 +2,8 @@
  * docs/getting-started.md, run as a reader runs it: its shell blocks through bash, its hub and
  * page server as processes, its page in Chromium. Only the addresses change: the hub and the
  * page's server take free ports on 127.0.0.1 (one host for both, as localhost is in the guide,
- * so that the page's cookie reaches the hub).
+ * so that the page's cookie reaches the hub); and the hub is the built CLI with the guide's
+ * flags, one process (`npx ssehub` runs the same file; the install itself is tested apart).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
