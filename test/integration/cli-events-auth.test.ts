@@ -113,6 +113,16 @@ describe('ssehub serve and subscribe: authorization of GET /events', () => {
     expect(none.stderr).toMatch(/got 401 .*needs a JWS/)
   })
 
+  it('ends with exit code 1 once its token expires: the hub ends the stream, then refuses it', async () => {
+    const hub = await serve(['--jwt-key', SECRET])
+    // `exp` is in whole seconds: at least 3 s from now, time enough for the command to connect.
+    const token = await mintToken({ subscribe: [ALICE] }, { expiresAt: Date.now() + 4000 })
+    const result = await runCli(['subscribe', ALICE, '--url', hub.url, '--token', token])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^ssehub: connected$/m)
+    expect(result.stderr).toMatch(/got 401 .*expired/)
+  })
+
   it('refuses a --token HTTP cannot carry, before connecting', async () => {
     const result = await runCli(['subscribe', ALICE, '--token', 'a b'])
     expect(result.code).toBe(2)
