@@ -15,6 +15,7 @@ export { createHubApp, type HubApp, type HubAppStats } from './app/app.js'
 export * from './app/options.js'
 export { SSE_ERROR_CODES, SseError, type SseErrorCode, TooManyRequestsError } from './errors.js'
 export type { CorsOrigins } from './http/cors.js'
+export type { EventsAccess, EventsAuthorizer } from './http/events-auth.js'
 export { HISTORY_GAP_EVENT } from './http/events-route.js'
 export {
   HubCounters,

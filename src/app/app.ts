@@ -26,6 +26,7 @@ import type { SseStream } from '../stream/sse-stream.js'
 import { StallWatch } from '../stream/stall-watch.js'
 import { StreamSubscriptions } from '../stream/subscriptions.js'
 import { CLIENT_SCRIPT_PATH, clientScriptHandler, readClientScript } from './client-script.js'
+import { createEventsAuthorizer } from './events-authorizer.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 
 /** Counters an operator watches. */
@@ -143,6 +144,11 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     ...streamContext,
     defaultTopic: resolved.clockTopic,
     maxSubscriptionTopics: resolved.maxSubscriptionTopics,
+    authorize: createEventsAuthorizer({
+      mercure: mercureOptions,
+      publicTopics: resolved.publicTopics,
+      authorize: resolved.authorize,
+    }),
   }
   const mercure =
     mercureOptions === null

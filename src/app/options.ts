@@ -3,6 +3,7 @@
  */
 
 import { type CorsOrigins, originProblem } from '../http/cors.js'
+import type { EventsAuthorizer } from '../http/events-auth.js'
 import type { MetricsEndpoint } from '../http/metrics.js'
 import { DEFAULT_MAX_BATCH_EVENTS } from '../http/publish-request.js'
 import type { Hub } from '../hub/hub.js'
@@ -13,6 +14,7 @@ import { DEFAULT_HEARTBEAT_MS } from '../stream/heartbeat.js'
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../stream/sse-stream.js'
 import { DEFAULT_WRITE_STALL_MS } from '../stream/stall-watch.js'
 import type { HubApp } from './app.js'
+import { resolvePublicTopics } from './events-authorizer.js'
 
 /** Default for {@link HubAppOptions.clockTopic}: the seed's clock, sent to `/events` by default. */
 export const DEFAULT_CLOCK_TOPIC = 'clock'
@@ -90,6 +92,18 @@ export interface HubAppOptions {
   /** Most events one batch publish may carry. @defaultValue {@link DEFAULT_MAX_BATCH_EVENTS} */
   maxBatchEvents?: number | undefined
   /**
+   * Selectors (exact topics, `*`, URI templates) of the topics `GET /events` serves to anyone,
+   * with no token, whatever the other authorization options say. @defaultValue none
+   */
+  publicTopics?: readonly string[] | undefined
+  /**
+   * Decides who may subscribe to what on `GET /events` (topics of `publicTopics` aside), in
+   * place of the token check. Without it, once Mercure has a subscriber key (and `anonymous` is
+   * not on), `GET /events` needs a JWS whose `mercure.subscribe` covers every topic asked for;
+   * with it, the key and `anonymous` apply to Mercure's endpoint only. @defaultValue null
+   */
+  authorize?: EventsAuthorizer | null | undefined
+  /**
    * Events a second each publisher may publish, on average (a publish key, a JWT's subject, else
    * a client address: an IPv4 one, an IPv6 /64); over it, 429 with `Retry-After`. A positive
    * number; `null`: no limit. @defaultValue null
@@ -117,6 +131,8 @@ export interface ResolvedHubAppOptions {
   clockIntervalMs: number | null
   maxSubscriptionTopics: number
   maxBatchEvents: number
+  publicTopics: readonly string[]
+  authorize: EventsAuthorizer | null
   /** `null`: no publish rate limit. */
   publishRate: { rate: number; burst: number } | null
 }
@@ -199,6 +215,8 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
       options.maxBatchEvents,
       DEFAULT_MAX_BATCH_EVENTS,
     ),
+    publicTopics: resolvePublicTopics(options.publicTopics),
+    authorize: authorizeHook(options.authorize),
     publishRate: publishRate(options.publishRate, options.publishBurst),
   }
 }
@@ -215,4 +233,10 @@ function publishRate(
     throw new TypeError(`\`publishRate\` must be a positive number or null, got ${String(rate)}`)
   }
   return { rate, burst: positiveInteger('publishBurst', burst, Math.ceil(rate)) }
+}
+
+function authorizeHook(hook: EventsAuthorizer | null | undefined): EventsAuthorizer | null {
+  if (hook === undefined || hook === null) return null
+  if (typeof hook !== 'function') throw new TypeError('`authorize` must be a function or null')
+  return hook
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { FileLayer } from './flag-layers.js'
-import { COMMAND_FLAGS, configKeyOf, type FlagTable } from './flags.js'
+import { COMMAND_FLAGS, configKeyOf, type FlagTable, type FlagValue } from './flags.js'
 import { UsageError } from './usage-error.js'
 
 /** A config file larger than this is not one: refused before it is parsed. */
@@ -42,9 +42,9 @@ export function readConfigFile(path: string, table: FlagTable): FileLayer {
   }
   const flagOfKey = new Map<string, string>()
   for (const flag of Object.keys(table)) {
-    if (!COMMAND_FLAGS.has(flag)) flagOfKey.set(configKeyOf(flag), flag)
+    if (!COMMAND_FLAGS.has(flag)) flagOfKey.set(configKeyOf(flag, table[flag]), flag)
   }
-  const values: Record<string, string | boolean> = {}
+  const values: Record<string, FlagValue> = {}
   for (const [key, value] of Object.entries(parsed)) {
     const at = `${name}: ${JSON.stringify(key)}`
     const flag = flagOfKey.get(key)
@@ -57,6 +57,13 @@ export function readConfigFile(path: string, table: FlagTable): FileLayer {
         throw new UsageError(`${at} must be true or false, got ${JSON.stringify(value)}`)
       }
       values[flag] = value
+    } else if (spec.multiple === true && Array.isArray(value)) {
+      if (!value.every((item) => typeof item === 'string')) {
+        throw new UsageError(`${at} must be an array of strings, got ${JSON.stringify(value)}`)
+      }
+      values[flag] = value
+    } else if (spec.multiple === true && typeof value === 'string') {
+      values[flag] = [value]
     } else if (typeof value === 'string') {
       values[flag] = value
     } else if (typeof value === 'number' && Number.isFinite(value)) {
@@ -65,7 +72,7 @@ export function readConfigFile(path: string, table: FlagTable): FileLayer {
       throw new UsageError(`${at} must be a string or a number, got ${JSON.stringify(value)}`)
     }
   }
-  return { values, label: (flag) => `${name}: ${JSON.stringify(configKeyOf(flag))}` }
+  return { values, label: (flag) => `${name}: ${JSON.stringify(configKeyOf(flag, table[flag]))}` }
 }
 
 /** `; did you mean "historySize"?` for a key that differs only in case or dashes. */

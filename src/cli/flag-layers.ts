@@ -4,7 +4,13 @@
  * source, so that a bad one is reported as the user wrote it: `--port`, `PORT`, or
  * `ssehub.json: "port"`.
  */
-import { COMMAND_FLAGS, type FlagSpec, type FlagTable, isSecretFlag } from './flags.js'
+import {
+  COMMAND_FLAGS,
+  type FlagSpec,
+  type FlagTable,
+  type FlagValue,
+  isSecretFlag,
+} from './flags.js'
 import { UsageError } from './usage-error.js'
 
 /** A flag's value, and the name of where it was given, for messages. */
@@ -12,7 +18,7 @@ export type FlagLabel = (flag: string) => string
 
 /** The values of every flag after precedence, and where each came from. */
 export interface LayeredFlags {
-  readonly values: Record<string, string | boolean | undefined>
+  readonly values: Record<string, FlagValue | undefined>
   /** `--port`, `PORT` or `ssehub.json: "port"`: where the flag's value was given. */
   readonly label: FlagLabel
   /** Which layer gave each flag that has a value. */
@@ -21,7 +27,7 @@ export interface LayeredFlags {
 
 /** Values read from a config file, with how to name each in a message. */
 export interface FileLayer {
-  readonly values: Record<string, string | boolean>
+  readonly values: Record<string, FlagValue>
   readonly label: FlagLabel
 }
 
@@ -37,11 +43,11 @@ export interface FileLayer {
  */
 export function layerFlags(
   table: FlagTable,
-  cli: Record<string, string | boolean | undefined>,
+  cli: Record<string, FlagValue | undefined>,
   env: NodeJS.ProcessEnv,
   file: FileLayer | undefined,
 ): LayeredFlags {
-  const values: Record<string, string | boolean | undefined> = {}
+  const values: Record<string, FlagValue | undefined> = {}
   const sources = new Map<string, 'flag' | 'env' | 'file'>()
   for (const [flag, spec] of Object.entries(table)) {
     const given = cli[flag]
@@ -61,15 +67,12 @@ export function layerFlags(
   return { values, label, sources }
 }
 
-function envValue(
-  flag: string,
-  spec: FlagSpec,
-  env: NodeJS.ProcessEnv,
-): string | boolean | undefined {
+function envValue(flag: string, spec: FlagSpec, env: NodeJS.ProcessEnv): FlagValue | undefined {
   if (spec.env === undefined) return undefined
   const value = env[spec.env]
   if (value === undefined) return undefined
   if (value === '') return isSecretFlag(flag, spec) ? '' : undefined
+  if (spec.multiple) return value.split(' ').filter((item) => item !== '')
   if (spec.type === 'string') return value
   const lower = value.toLowerCase()
   if (['1', 'true', 'yes', 'on'].includes(lower)) return true

@@ -89,7 +89,7 @@ export function flagReference(help: string, table: FlagTable): string {
       )
     }
     const spec = table[entry.flag]
-    const key = COMMAND_FLAGS.has(entry.flag) ? '' : `\`${configKeyOf(entry.flag)}\``
+    const key = COMMAND_FLAGS.has(entry.flag) ? '' : `\`${configKeyOf(entry.flag, spec)}\``
     const env = spec?.env === undefined ? '' : `\`${spec.env}\``
     const flag = `\`--${entry.flag}${entry.argument === '' ? '' : ` ${entry.argument}`}\``
     // Escaped, so that `RS*/ES*` is not emphasis and `<url>` not a tag.

@@ -7,7 +7,8 @@
 /**
  * One flag: its `parseArgs` spec, plus `env` (the environment variable that sets it, if any) and
  * `secret` (redacted by `--print-config`; by default, flags named `…-key`, `…password…`,
- * `…secret…` or `…token…` are).
+ * `…secret…` or `…token…` are). A `multiple` string flag may be repeated; its environment
+ * variable holds the values separated by spaces, its config key an array of strings.
  *
  * @example
  * { type: 'string', env: 'PORT' }
@@ -15,6 +16,7 @@
 export interface FlagSpec {
   readonly type: 'string' | 'boolean'
   readonly short?: string
+  readonly multiple?: boolean
   readonly env?: string
   readonly secret?: boolean
 }
@@ -22,9 +24,16 @@ export interface FlagSpec {
 /** Flags by name (without the dashes). */
 export type FlagTable = Readonly<Record<string, FlagSpec>>
 
-/** The values of a table's flags, as `parseArgs` gives them: strings and booleans. */
+/** A flag's value, as `parseArgs` gives it. */
+export type FlagValue = string | boolean | string[]
+
+/** The values of a table's flags, as `parseArgs` gives them: strings, booleans, and lists. */
 export type FlagValues<T extends FlagTable> = {
-  [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string
+  [K in keyof T]?: T[K] extends { multiple: true }
+    ? string[]
+    : T[K]['type'] extends 'boolean'
+      ? boolean
+      : string
 }
 
 /** Flags that steer the command itself, not the server: no config key, no environment. */
@@ -36,13 +45,15 @@ export const COMMAND_FLAGS: ReadonlySet<string> = new Set([
 ])
 
 /**
- * The config file key of a flag: its name in camelCase (`history-size` is `historySize`).
+ * The config file key of a flag: its name in camelCase (`history-size` is `historySize`), plural
+ * for a flag that may be repeated, whose key holds a list (`public-topic` is `publicTopics`).
  *
  * @example
  * configKeyOf('max-connections-per-ip') // 'maxConnectionsPerIp'
  */
-export function configKeyOf(flag: string): string {
-  return flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+export function configKeyOf(flag: string, spec?: FlagSpec): string {
+  const key = flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+  return spec?.multiple === true ? `${key}s` : key
 }
 
 /** Whether `--print-config` hides a flag's value: marked secret, or a key. */

@@ -56,10 +56,19 @@ type Values = {
 /**
  * The Mercure options from the flags (environment and config file already layered in).
  *
- * @throws {UsageError} for an empty key or a bad limit, named by `label`.
+ * @throws {UsageError} for an empty key or a bad limit, named by `label`, or for a subscriber
+ *   key with `--no-mercure`.
  */
 export function mercureOptionsFrom(values: Values, label: FlagLabel): MercureOptions | null {
-  if (values['no-mercure']) return null
+  if (values['no-mercure']) {
+    // The subscriber key also guards GET /events: dropping it silently would leave that open.
+    if ((values['jwt-key'] ?? values['subscriber-jwt-key']) !== undefined) {
+      throw new UsageError(
+        `${label('no-mercure')} drops the subscriber JWT key, and GET /events would be open to all: keep the Mercure endpoint, or give no key`,
+      )
+    }
+    return null
+  }
   const key = (flag: keyof Values & `${string}-key`) => {
     const value = values[flag]
     if (value === '') throw new UsageError(`${label(flag)} must not be empty`)

@@ -19,13 +19,14 @@ export const REDACTED = '[redacted]'
 export function effectiveConfig(
   table: FlagTable,
   layered: Pick<LayeredFlags, 'values'>,
-): Record<string, string | number | boolean> {
-  const config: Record<string, string | number | boolean> = {}
+): Record<string, string | number | boolean | string[]> {
+  const config: Record<string, string | number | boolean | string[]> = {}
   for (const [flag, spec] of Object.entries(table)) {
     const value = layered.values[flag]
     if (value === undefined || COMMAND_FLAGS.has(flag)) continue
-    const key = configKeyOf(flag)
+    const key = configKeyOf(flag, spec)
     if (typeof value === 'boolean') config[key] = value
+    else if (Array.isArray(value)) config[key] = value
     else if (isSecretFlag(flag, spec)) config[key] = REDACTED
     else if (/^\d{1,15}$/.test(value)) config[key] = Number(value)
     else config[key] = withoutPassword(value)

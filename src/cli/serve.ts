@@ -26,8 +26,14 @@ import type { RedisTransport } from '../redis/redis-transport.js'
 import { redactUrl } from '../urls.js'
 import { readConfigFile } from './config-file.js'
 import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
+import {
+  EVENTS_AUTH_FLAGS,
+  EVENTS_AUTH_HELP,
+  eventsNeedToken,
+  publicTopicsFrom,
+} from './events-auth-flags.js'
 import { type FlagLabel, layerFlags } from './flag-layers.js'
-import type { FlagTable } from './flags.js'
+import type { FlagTable, FlagValues } from './flags.js'
 import { createServerLogger, errorsOnly, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { effectiveConfig } from './print-config.js'
@@ -100,7 +106,8 @@ Scale-out (several nodes behind a load balancer, one Redis):
 
 ${CONNECTION_HELP}
 ${TLS_HELP}
-${MERCURE_HELP}`
+${MERCURE_HELP}
+${EVENTS_AUTH_HELP}`
 
 /**
  * The flags of `serve`, one entry each: the `parseArgs` spec, the environment variable, and (by
@@ -143,6 +150,7 @@ export const SERVE_FLAGS = {
   ...CONNECTION_FLAGS,
   ...TLS_FLAGS,
   ...MERCURE_FLAGS,
+  ...EVENTS_AUTH_FLAGS,
 } as const satisfies FlagTable
 
 const INT_MAX = Number.MAX_SAFE_INTEGER
@@ -175,6 +183,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const mercure = mercureOptionsFrom(values, label)
   // Checked here, once, so a bad key stops the command before any worker starts.
   if (mercure !== null) resolveMercureOptions(mercure)
+  const publicTopics = publicTopicsFrom(values, label)
   const redis = redisConfig(values, label)
   const connections = listenOptionsFrom(values, label)
   const tls = tlsOptionsFrom(values, label)
@@ -207,6 +216,11 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     }
     if (mercure !== null && (mercure.publisherJwtKey ?? mercure.jwtKey) === undefined) {
       logger.info('Mercure publishing is off: set --jwt-key or --publisher-jwt-key to turn it on')
+    }
+    if (eventsNeedToken(mercure)) {
+      logger.info(
+        'GET /events needs a subscriber JWS covering its topics (open to all with --anonymous; some topics with --public-topic)',
+      )
     }
   }
 
@@ -257,6 +271,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     // One clock for the whole process group: the first worker's.
     clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
     mercure: mercure === null ? null : { ...mercure, subscriptionStore },
+    publicTopics,
     logger,
     ...limits.app,
     metrics: serverMetrics(worker, ipc !== undefined),
@@ -299,11 +314,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
 }
 
-type ServeValues = {
-  [K in keyof typeof SERVE_FLAGS]?: (typeof SERVE_FLAGS)[K]['type'] extends 'boolean'
-    ? boolean
-    : string
-}
+type ServeValues = FlagValues<typeof SERVE_FLAGS>
 
 /**
  * The limits on publishes and subscriptions from the flags, checked at once (before any worker

@@ -16,6 +16,9 @@ last event id it saw.
 Options:
   --url <url>             hub base URL (env SSEHUB_URL; default http://localhost:3000)
   --last-event-id <id>    start after this event id (replay what was missed)
+  --token <jws>           subscriber JWS sent as Authorization: Bearer, for a hub with a
+                          subscriber key (env SSEHUB_TOKEN); a refusal (401, 403) ends the
+                          command with exit code 1 rather than being retried
   --json                  print {"id","event","data"} per line
   -h, --help              this help
 `
@@ -23,6 +26,7 @@ Options:
 const OPTIONS = {
   url: { type: 'string' },
   'last-event-id': { type: 'string' },
+  token: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -47,11 +51,17 @@ export async function subscribe(args: string[], env: NodeJS.ProcessEnv): Promise
     withSlash(urlFlag(values.url ?? env.SSEHUB_URL ?? 'http://localhost:3000')),
   )
   for (const topic of positionals) url.searchParams.append('topic', topic)
+  const token = values.token ?? env.SSEHUB_TOKEN
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new UsageError('--token must be a JWS: visible ASCII characters, no spaces')
+  }
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort())
   process.once('SIGTERM', () => controller.abort())
+  let refused = false
   await subscribeTo(url, {
     lastEventId: values['last-event-id'],
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     signal: controller.signal,
     onEvent: (event) => {
       const line = values.json
@@ -64,7 +74,21 @@ export async function subscribe(args: string[], env: NodeJS.ProcessEnv): Promise
         ? 'connected'
         : `disconnected: ${describeStreamFailure(status.error)}`
       process.stderr.write(`ssehub: ${message}\n`)
+      if (!status.connected && isRefusal(status.error.message)) {
+        refused = true
+        controller.abort()
+      }
     },
   })
-  return 0
+  return refused ? 1 : 0
 }
+
+/**
+ * Whether a failed attempt was refused for its credentials: retrying with the same token would
+ * only be refused again (an expired one included: the command cannot mint another).
+ */
+function isRefusal(message: string): boolean {
+  return REFUSALS.some((prefix) => message.startsWith(prefix))
+}
+
+const REFUSALS = [401, 403].map((status) => `expected 200 text/event-stream, got ${status} `)

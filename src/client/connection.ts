@@ -37,6 +37,47 @@ function headerBytes(value: string): string {
   return out
 }
 
+/** The most of a refusal's body read for its message: a problem's details fit well within. */
+const MAX_REFUSAL_BYTES = 4096
+
+/**
+ * `: <body>` for a refusal answered with problem details (RFC 9457), whose `detail` and `code`
+ * say why, when its `Content-Length` is at most {@link MAX_REFUSAL_BYTES}; else nothing, and the
+ * body is dropped unread.
+ */
+async function refusalBody(response: Response, type: string | null): Promise<string> {
+  const body = response.body
+  if (body === null) return ''
+  const length = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (mimeEssence(type) !== 'application/problem+json' || !(length <= MAX_REFUSAL_BYTES)) {
+    body.cancel().catch(() => {})
+    return ''
+  }
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < MAX_REFUSAL_BYTES) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // A body cut short says no more than its status does.
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  const text = new TextDecoder().decode(bytes.subarray(0, MAX_REFUSAL_BYTES))
+  return text === '' ? '' : `: ${text}`
+}
+
 /** The MIME type essence of a `Content-Type` value, lower-cased. */
 function mimeEssence(contentType: string | null): string {
   if (contentType === null) return ''
@@ -104,7 +145,7 @@ export function openConnection(
     }
     const type = response.headers.get('content-type')
     if (response.status !== 200 || mimeEssence(type) !== 'text/event-stream' || !response.body) {
-      response.body?.cancel().catch(() => {})
+      const detail = await refusalBody(response, type)
       const retryAfter = response.headers.get('retry-after') ?? ''
       return {
         kind: 'refused',
@@ -114,7 +155,7 @@ export function openConnection(
           : 0,
         error: new SseError(
           'ERR_SSE_CONNECT_FAILED',
-          `expected 200 text/event-stream, got ${response.status} ${(type ?? 'no content type').slice(0, 100)}`,
+          `expected 200 text/event-stream, got ${response.status} ${(type ?? 'no content type').slice(0, 100)}${detail}`,
         ),
       }
     }

@@ -3,9 +3,12 @@
  */
 import { SseError } from '../errors.js'
 import { assertValidTopics } from '../hub/topic.js'
+import type { HubEvent } from '../hub/types.js'
 import { encodeEvent } from '../protocol/encode.js'
 import { eventStreamHeaders } from '../stream/headers.js'
 import { type StreamContext, subscribeStream } from '../stream/open-stream.js'
+import { closeStreamAt } from '../stream/stream-deadline.js'
+import { checkEventsAccess, type EventsAuthorizer } from './events-auth.js'
 import { requestedLastEventId } from './last-event-id.js'
 import type { HubRequest, HubStreamResponse } from './types.js'
 
@@ -17,6 +20,8 @@ export interface EventsRouteContext extends StreamContext {
   readonly defaultTopic: string
   /** Most `topic` parameters one request may give. */
   readonly maxSubscriptionTopics: number
+  /** Who may subscribe to what, asked before anything is subscribed; `null`: anyone to any. */
+  readonly authorize: EventsAuthorizer | null
 }
 
 /**
@@ -25,7 +30,8 @@ export interface EventsRouteContext extends StreamContext {
  * (for a first connection, which cannot set headers from `EventSource`).
  *
  * @throws {SseError} `ERR_SSE_INVALID_TOPIC` for a bad topic or too many, before any header is
- *   sent.
+ *   sent; `ERR_SSE_UNAUTHORIZED`, `ERR_SSE_TOKEN_EXPIRED` or `ERR_SSE_FORBIDDEN` when
+ *   `context.authorize` refuses.
  */
 export async function eventsRoute(
   request: HubRequest,
@@ -40,15 +46,28 @@ export async function eventsRoute(
     )
   }
   assertValidTopics(topics, context.hub.limits.maxTopicLength)
+  const { authorize } = context
+  const grant = authorize === null ? undefined : await checkEventsAccess(authorize, request, topics)
+  const privateTopics = grant?.privateTopics
+  const canReceivePrivate =
+    privateTopics === undefined || privateTopics.size === 0
+      ? undefined
+      : (event: HubEvent) => event.topics.some((topic) => privateTopics.has(topic))
   const lastEventId = requestedLastEventId(request)
-  const pending = await subscribeStream(context, { topics }, lastEventId)
+  const pending = await subscribeStream(context, { topics, canReceivePrivate }, lastEventId)
   const gapNotice =
     pending.historyGap && lastEventId !== undefined
       ? encodeEvent({ event: HISTORY_GAP_EVENT, data: JSON.stringify({ lastEventId }) })
       : undefined
+  const headers = eventStreamHeaders(request.httpVersionMajor)
+  // What one client's credentials opened is no shared cache's to keep.
+  if (authorize !== null) headers['cache-control'] = 'private, no-cache, no-transform'
   return {
     status: 200,
-    headers: eventStreamHeaders(request.httpVersionMajor),
-    start: (sink) => void pending.start(sink, gapNotice),
+    headers,
+    start(sink) {
+      const stream = pending.start(sink, gapNotice)
+      if (grant?.expiresAt !== undefined) closeStreamAt(stream, grant.expiresAt)
+    },
   }
 }

@@ -8,6 +8,7 @@ const STATUS_BY_CODE: Partial<Record<SseErrorCode, number>> = {
   ERR_SSE_PAYLOAD_TOO_LARGE: 413,
   ERR_SSE_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_SSE_UNAUTHORIZED: 401,
+  ERR_SSE_TOKEN_EXPIRED: 401,
   ERR_SSE_FORBIDDEN: 403,
   ERR_SSE_NOT_FOUND: 404,
   ERR_SSE_METHOD_NOT_ALLOWED: 405,
@@ -16,6 +17,15 @@ const STATUS_BY_CODE: Partial<Record<SseErrorCode, number>> = {
   ERR_SSE_TOO_MANY_REQUESTS: 429,
   ERR_SSE_HUB_CLOSED: 503,
   ERR_SSE_TRANSPORT_UNAVAILABLE: 503,
+}
+
+/**
+ * The challenge a 401 carries (RFC 9110, section 11.6.1, which requires one): a bearer token
+ * (RFC 6750), and for one that has expired, that it is the token that is wrong.
+ */
+const CHALLENGES: Partial<Record<SseErrorCode, string>> = {
+  ERR_SSE_UNAUTHORIZED: 'Bearer',
+  ERR_SSE_TOKEN_EXPIRED: 'Bearer error="invalid_token", error_description="the token has expired"',
 }
 
 /** The reason phrases of the statuses an error is answered with (RFC 9110, section 15). */
@@ -106,6 +116,8 @@ export function errorResponse(error: unknown, format: ErrorFormat = 'problem'): 
   const status = STATUS_BY_CODE[error.code] ?? 400
   const headers: Record<string, string> =
     error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {}
+  const challenge = CHALLENGES[error.code]
+  if (challenge !== undefined) headers['www-authenticate'] = challenge
   if (format === 'text') return textResponse(status, `${error.message}\n`, headers)
   return problemResponse(status, error.message, error.code, headers)
 }

@@ -12,7 +12,7 @@ import { assertValidTopics } from '../hub/topic.js'
 import type { HubEvent } from '../hub/types.js'
 import { eventStreamHeaders } from '../stream/headers.js'
 import { type StreamContext, subscribeStream } from '../stream/open-stream.js'
-import { unrefTimer } from '../timers.js'
+import { closeStreamAt } from '../stream/stream-deadline.js'
 import { presentedToken } from './credentials.js'
 import type { JwtVerifier, VerifiedToken } from './jwt.js'
 import type { ResolvedMercureOptions } from './options.js'
@@ -130,7 +130,7 @@ export function createMercureEndpoint(
         // "If the presented JWS contains an expiration time in the standard `exp` claim […],
         // the connection MUST be closed by the hub at that time" (draft, "Subscribers").
         const expiresAt = verified?.token.expiresAt
-        if (expiresAt !== undefined) closeAt(expiresAt, () => stream.close('server'), stream)
+        if (expiresAt !== undefined) closeStreamAt(stream, expiresAt)
       },
     }
   }
@@ -217,22 +217,6 @@ function assertSameOrigin(request: HubRequest, corsOrigins: '*' | readonly strin
     'ERR_SSE_FORBIDDEN',
     `a publish authorized by a cookie is refused from origin ${origin} (allow it with --cors-origins)`,
   )
-}
-
-/** Longest delay `setTimeout` takes; past it Node fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** Runs `close` at `time` (ms since the epoch), unless the stream closes first. */
-function closeAt(time: number, close: () => void, stream: { onClose(l: () => void): void }): void {
-  let timer: ReturnType<typeof setTimeout>
-  const wait = () => {
-    const delay = time - Date.now()
-    if (delay <= 0) return close()
-    // A token may live longer than a timer can wait (24.8 days): wait in steps.
-    timer = unrefTimer(setTimeout(wait, Math.min(delay, MAX_TIMER_MS)))
-  }
-  wait()
-  stream.onClose(() => clearTimeout(timer))
 }
 
 function refererOrigin(referer: string | undefined): string | undefined {

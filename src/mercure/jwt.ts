@@ -45,7 +45,10 @@ export interface VerifiedToken {
 
 /** Checks tokens against one key and algorithm. */
 export interface JwtVerifier {
-  /** @throws {SseError} `ERR_SSE_UNAUTHORIZED` with why the token is refused. */
+  /**
+   * @throws {SseError} `ERR_SSE_TOKEN_EXPIRED` for a token past its `exp`, else
+   *   `ERR_SSE_UNAUTHORIZED` with why the token is refused.
+   */
   verify(token: string): Promise<VerifiedToken>
 }
 
@@ -77,7 +80,10 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
       try {
         ;({ payload } = await jwtVerify(token, verifyKey, { algorithms }))
       } catch (error) {
-        throw new SseError('ERR_SSE_UNAUTHORIZED', refusal(error, algorithm), { cause: error })
+        // Its own code: the client's remedy is a fresh token, not another key or claim.
+        const code =
+          error instanceof errors.JWTExpired ? 'ERR_SSE_TOKEN_EXPIRED' : 'ERR_SSE_UNAUTHORIZED'
+        throw new SseError(code, refusal(error, algorithm), { cause: error })
       }
       return {
         mercure: mercureClaim(payload.mercure),

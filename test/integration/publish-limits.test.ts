@@ -147,7 +147,11 @@ describe('publish limits over HTTP', () => {
   })
 
   it('refuses a subscription to more topics than maxSubscriptionTopics with 400', async () => {
-    const { url } = await start({ maxSubscriptionTopics: 3 })
+    // Anonymous: with the suite's key, /events would otherwise need a token.
+    const { url } = await start({
+      maxSubscriptionTopics: 3,
+      mercure: { jwtKey: SECRET, anonymous: true },
+    })
     const query = (count: number) =>
       topics(count)
         .map((t) => `topic=${t}`)

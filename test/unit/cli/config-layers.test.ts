@@ -42,6 +42,17 @@ describe('the config file', () => {
     expect(() => readConfigFile(configFile(content), SERVE_FLAGS)).toThrow(message)
   })
 
+  it('reads a repeatable flag from an array under its plural key, or from one string', () => {
+    const list = readConfigFile(configFile({ publicTopics: ['news', '/users/{id}'] }), SERVE_FLAGS)
+    expect(list.values['public-topic']).toEqual(['news', '/users/{id}'])
+    expect(list.label('public-topic')).toBe('ssehub.json: "publicTopics"')
+    const one = readConfigFile(configFile({ publicTopics: 'news' }), SERVE_FLAGS)
+    expect(one.values['public-topic']).toEqual(['news'])
+    expect(() => readConfigFile(configFile({ publicTopics: ['news', 1] }), SERVE_FLAGS)).toThrow(
+      /^ssehub\.json: "publicTopics" must be an array of strings, got \["news",1\]$/,
+    )
+  })
+
   it('refuses a file it cannot read, naming it', () => {
     expect(() => readConfigFile(join(dir, 'missing.json'), SERVE_FLAGS)).toThrow(
       /--config: cannot read .*missing\.json/,
@@ -71,6 +82,17 @@ describe('flag layers', () => {
     expect(layered.values.port).toBeUndefined()
     expect(layered.values['publish-key']).toBe('')
     expect(layered.label('publish-key')).toBe('SSEHUB_PUBLISH_KEY')
+  })
+
+  it('reads a repeatable flag from its variable as values separated by spaces', () => {
+    const env = { SSEHUB_PUBLIC_TOPICS: ' news  /users/{id} ' }
+    expect(layerFlags(SERVE_FLAGS, {}, env, undefined).values['public-topic']).toEqual([
+      'news',
+      '/users/{id}',
+    ])
+    const given = layerFlags(SERVE_FLAGS, { 'public-topic': ['a'] }, env, undefined)
+    expect(given.values['public-topic']).toEqual(['a'])
+    expect(effectiveConfig(SERVE_FLAGS, given)).toEqual({ publicTopics: ['a'] })
   })
 
   it('reads a switch from its variable as 1/0, true/false, and refuses anything else', () => {

@@ -6,7 +6,7 @@ import {
   helpEntries,
   withFlagReference,
 } from '../../../src/cli/flag-reference.js'
-import { COMMAND_FLAGS, configKeyOf } from '../../../src/cli/flags.js'
+import { COMMAND_FLAGS, configKeyOf, type FlagSpec } from '../../../src/cli/flags.js'
 import { SERVE_FLAGS, SERVE_HELP } from '../../../src/cli/serve.js'
 
 const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
@@ -31,11 +31,13 @@ describe('the serve flag reference', () => {
     }
   })
 
-  it('gives every server flag a distinct config key, its name in camelCase', () => {
+  it('gives every server flag a distinct config key, its name in camelCase (plural for a list)', () => {
     const flags = Object.keys(SERVE_FLAGS).filter((f) => !COMMAND_FLAGS.has(f))
-    const keys = flags.map(configKeyOf)
+    const table: Record<string, FlagSpec> = SERVE_FLAGS
+    const keys = flags.map((flag) => configKeyOf(flag, table[flag]))
     expect(new Set(keys).size).toBe(flags.length)
     expect(configKeyOf('max-connections-per-ip')).toBe('maxConnectionsPerIp')
     expect(configKeyOf('no-clock')).toBe('noClock')
+    expect(configKeyOf('public-topic', SERVE_FLAGS['public-topic'])).toBe('publicTopics')
   })
 })

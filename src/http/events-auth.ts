@@ -1,0 +1,88 @@
+/**
+ * Who may subscribe to what on `GET /events`: the check the app injects into the events route.
+ * The HTTP layer knows only this contract; the app builds the check (tokens, public topics, an
+ * embedder's hook).
+ */
+import { SseError } from '../errors.js'
+import type { HubRequest } from './types.js'
+
+/** A decision on one subscription to `GET /events`, as a check may answer it. */
+export interface EventsAccess {
+  /** Whether the stream may open; `false` is answered 403 `ERR_SSE_FORBIDDEN`. */
+  readonly allow: boolean
+  /**
+   * When the stream must end (ms since the epoch): the token's or the session's expiry. The
+   * stream is closed then, as Mercure closes a subscriber's at its token's `exp`.
+   * @defaultValue never
+   */
+  readonly expiresAt?: number | undefined
+  /**
+   * Topics of the subscription whose private updates (Mercure's `private`) the stream receives
+   * too: an update marked private goes to it when one of its topics is among them.
+   * @defaultValue none
+   */
+  readonly privateTopics?: readonly string[] | undefined
+}
+
+/** An allowed subscription, as the events route applies it. */
+export interface EventsGrant {
+  /** When the stream must end (ms since the epoch); `undefined`: never. */
+  readonly expiresAt: number | undefined
+  /** Topics whose private updates the stream receives; empty: none. */
+  readonly privateTopics: ReadonlySet<string>
+}
+
+const NO_PRIVATE_TOPICS: ReadonlySet<string> = new Set()
+
+/**
+ * Decides whether `request` may subscribe to `topics`: `true` or `{ allow: true }` lets the
+ * stream open, anything else is refused with 403. To answer 401 (no or bad credentials) throw
+ * `new SseError('ERR_SSE_UNAUTHORIZED', why)`; its message is the answer's body. Any other
+ * error is answered 500 and logged. Called before anything is subscribed or replayed.
+ *
+ * @example
+ * const authorize: EventsAuthorizer = async (request, topics) => {
+ *   const user = await sessionUser(request.header('cookie'))
+ *   return topics.every((topic) => topic === `/users/${user}/notifications`)
+ * }
+ */
+export type EventsAuthorizer = (
+  request: HubRequest,
+  topics: readonly string[],
+) => boolean | EventsAccess | Promise<boolean | EventsAccess>
+
+/**
+ * Runs `authorize` and reads its answer, failing closed: only `true` or `{ allow: true }` open.
+ *
+ * @throws {SseError} `ERR_SSE_FORBIDDEN` when refused, `ERR_SSE_TOKEN_EXPIRED` when allowed
+ *   only until a time already past; whatever `authorize` throws.
+ * @throws {TypeError} for an `expiresAt` that is not a number, or `privateTopics` that are not
+ *   strings.
+ */
+export async function checkEventsAccess(
+  authorize: EventsAuthorizer,
+  request: HubRequest,
+  topics: readonly string[],
+): Promise<EventsGrant> {
+  const access = await authorize(request, topics)
+  const allowed =
+    access === true || (typeof access === 'object' && access !== null && access.allow === true)
+  if (!allowed) {
+    throw new SseError('ERR_SSE_FORBIDDEN', 'this client may not subscribe to these topics')
+  }
+  if (access === true) return { expiresAt: undefined, privateTopics: NO_PRIVATE_TOPICS }
+  const { expiresAt, privateTopics } = access
+  if (expiresAt !== undefined) {
+    if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
+      throw new TypeError('an EventsAccess `expiresAt` must be a number of ms since the epoch')
+    }
+    if (expiresAt <= Date.now()) {
+      throw new SseError('ERR_SSE_TOKEN_EXPIRED', 'the credential of this subscription has expired')
+    }
+  }
+  if (privateTopics === undefined) return { expiresAt, privateTopics: NO_PRIVATE_TOPICS }
+  if (!Array.isArray(privateTopics) || !privateTopics.every((t) => typeof t === 'string')) {
+    throw new TypeError('an EventsAccess `privateTopics` must be an array of topics')
+  }
+  return { expiresAt, privateTopics: new Set(privateTopics) }
+}
