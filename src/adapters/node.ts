@@ -13,6 +13,8 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Http2SecureServer } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { HubApp } from '../app/app.js'
+import { SseError } from '../errors.js'
+import { errorResponse } from '../http/responses.js'
 import type { HubResponse } from '../http/types.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { listenUrl } from '../urls.js'
@@ -99,8 +101,11 @@ function createListener(
       request = new NodeHubRequest(req, bodyTimeoutMs)
     } catch {
       // A request target Node's parser lets through but WHATWG URL refuses, such as `//[`.
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('the request target is not a valid URL\n')
+      const { status, headers, body } = errorResponse(
+        new SseError('ERR_SSE_BAD_REQUEST', 'the request target is not a valid URL'),
+      )
+      res.writeHead(status, headers)
+      res.end(body)
       return
     }
     const refusal = over === undefined ? undefined : limiter?.refuse(request, over)

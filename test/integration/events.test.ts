@@ -160,6 +160,8 @@ describe('GET /events', () => {
     const [reply] = (await once(socket, 'data')) as [Buffer]
     socket.destroy()
     expect(String(reply)).toMatch(/^HTTP\/1\.1 400 /)
+    expect(String(reply)).toMatch(/^content-type: application\/problem\+json$/im)
+    expect(String(reply)).toContain('"code":"ERR_SSE_BAD_REQUEST"')
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
   })
 })
