@@ -3,11 +3,10 @@
  * hub as a module script and streams with an `Authorization` header (a preflighted request),
  * in Debian's Chromium. A page of an origin not on the list cannot load it.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/browser.js'
+import { type PageServer, servePage } from '../helpers/page-server.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 // The hub's URL comes in the fragment; the module's outcome lands on `window`.
@@ -38,18 +37,13 @@ const state = () => window as unknown as PageState
 
 let browser: Browser
 let hub: TestServer
-let pages: Server
-let pagesOrigin: string
+let pages: PageServer
 let authorizations: string[] = []
 
 beforeAll(async () => {
   browser = await launchChromium()
-  pages = createServer((_, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE)
-  })
-  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
-  pagesOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`
-  hub = await startTestServer({ corsOrigins: [pagesOrigin] })
+  pages = await servePage(PAGE)
+  hub = await startTestServer({ corsOrigins: [pages.origin] })
   hub.server.on('request', (request) => {
     if (request.url?.startsWith('/events') && request.headers.authorization !== undefined) {
       authorizations.push(request.headers.authorization)
@@ -60,14 +54,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await hub?.close()
-  pages?.close()
+  await pages?.close()
 })
 
 describe('ssehub/client loaded by a page of another origin', () => {
   it('loads from the hub and streams with an Authorization header, when CORS allows it', async () => {
     authorizations = []
     const page = await browser.newPage()
-    await page.goto(`${pagesOrigin}/#${hub.url}`)
+    await page.goto(`${pages.origin}/#${hub.url}`)
     await page.waitForFunction(
       () => state().opened === true || state().loadError !== undefined,
       null,
@@ -87,7 +81,7 @@ describe('ssehub/client loaded by a page of another origin', () => {
     const other = await startTestServer({ corsOrigins: ['http://allowed.example'] })
     try {
       const page = await browser.newPage()
-      await page.goto(`${pagesOrigin}/#${other.url}`)
+      await page.goto(`${pages.origin}/#${other.url}`)
       await page.waitForFunction(() => state().loadError !== undefined, null, { timeout: 10_000 })
       expect(await page.evaluate(() => state().loadError)).toMatch(/TypeError/)
       await page.close()

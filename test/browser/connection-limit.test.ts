@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, type RunningServer } from '../../src/adapters/node.js'
 import { createHubApp } from '../../src/app/app.js'
 import { launchChromium } from '../helpers/browser.js'
+import { type PageServer, servePage } from '../helpers/page-server.js'
 import { type RawConnection, rawConnect } from '../helpers/raw-http.js'
 
 // On another origin than the hub, with credentials: the strictest case for reading a refusal.
@@ -18,7 +17,7 @@ const PAGE = `<!doctype html><title>limit</title>
 
 let browser: Browser
 let hub: RunningServer
-let pageServer: Server
+let pageServer: PageServer
 let filler: RawConnection
 
 beforeAll(async () => {
@@ -28,24 +27,20 @@ beforeAll(async () => {
   filler = await rawConnect(hub.port)
   filler.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
   await filler.waitFor(/^HTTP\/1\.1 200 /)
-  pageServer = createServer((_, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE)
-  })
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve))
+  pageServer = await servePage(PAGE)
 })
 
 afterAll(async () => {
   filler?.socket.destroy()
   await browser?.close()
   await hub?.close()
-  pageServer?.close()
+  await pageServer?.close()
 })
 
 describe('Chromium EventSource past the connection limit', () => {
   it('is refused in a way it survives: it will reconnect, not give up', async () => {
     const page = await browser.newPage()
-    const pagePort = (pageServer.address() as AddressInfo).port
-    await page.goto(`http://127.0.0.1:${pagePort}/#${hub.url}/events?topic=t`)
+    await page.goto(`${pageServer.origin}/#${hub.url}/events?topic=t`)
     await page.waitForFunction(() =>
       (window as unknown as { states: string[] }).states.some((s) => s !== 'open'),
     )

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/browser.js'
 import { mintToken, SECRET } from '../helpers/mercure.js'
+import { type PageServer, servePage } from '../helpers/page-server.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const ALICE = '/users/alice/notifications'
@@ -28,19 +27,14 @@ const PAGE = `<!doctype html><title>notifications</title><ul id="received"></ul>
 
 let browser: Browser
 let hub: TestServer
-let pageServer: Server
-let pageOrigin: string
+let pageServer: PageServer
 
 beforeAll(async () => {
   browser = await launchChromium()
-  pageServer = createServer((_, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE)
-  })
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve))
-  pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`
+  pageServer = await servePage(PAGE)
   // The hub serves the page at / too, for a page of its own origin.
   hub = await startTestServer({
-    corsOrigins: [pageOrigin],
+    corsOrigins: [pageServer.origin],
     mercure: { jwtKey: SECRET },
     publicTopics: ['announcements'],
     demoPage: PAGE,
@@ -50,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await hub?.close()
-  pageServer?.close()
+  await pageServer?.close()
 })
 
 /** A browser profile holding, for the hub's origin, the cookie of a token for `topics`. */
@@ -81,7 +75,7 @@ const state = (page: Page, text: string) =>
 
 describe('GET /events in Chromium: the cookie authorizes the native EventSource', () => {
   it.each([
-    ['a page of another origin (withCredentials, CORS)', () => pageOrigin],
+    ['a page of another origin (withCredentials, CORS)', () => pageServer.origin],
     ["a page of the hub's own origin", () => hub.url],
   ])(
     "receives the user's own topic on %s",
@@ -98,13 +92,13 @@ describe('GET /events in Chromium: the cookie authorizes the native EventSource'
 
   it("fails with an error event and no data when the user asks for another user's topic", async () => {
     const alice = await signedIn([ALICE])
-    const page = await openPage(alice, pageOrigin, BOB)
+    const page = await openPage(alice, pageServer.origin, BOB)
     // A 403 is final for EventSource: it closes rather than retries.
     await state(page, 'closed')
     await hub.app.hub.publish(BOB, { data: 'for bob only' })
     // Bob's own page receives it: the refusal is no accident of delivery.
     const bob = await signedIn([BOB])
-    const bobPage = await openPage(bob, pageOrigin, BOB)
+    const bobPage = await openPage(bob, pageServer.origin, BOB)
     await state(bobPage, 'open')
     await hub.app.hub.publish(BOB, { data: 'for bob, again' })
     await expect.poll(() => received(bobPage), { timeout: 10_000 }).toEqual(['for bob, again'])
@@ -115,9 +109,9 @@ describe('GET /events in Chromium: the cookie authorizes the native EventSource'
 
   it('fails without the cookie, and opens a public topic without one', async () => {
     const context = await browser.newContext()
-    const refused = await openPage(context, pageOrigin, ALICE)
+    const refused = await openPage(context, pageServer.origin, ALICE)
     await state(refused, 'closed')
-    const open = await openPage(context, pageOrigin, 'announcements')
+    const open = await openPage(context, pageServer.origin, 'announcements')
     await state(open, 'open')
     await hub.app.hub.publish('announcements', { data: 'for everyone' })
     await expect.poll(() => received(open), { timeout: 10_000 }).toEqual(['for everyone'])

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/browser.js'
 import { mercurePublish, mintToken, SECRET } from '../helpers/mercure.js'
+import { type PageServer, servePage } from '../helpers/page-server.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 // A page on another origin than the hub: the cookie only reaches the hub with withCredentials,
@@ -25,29 +24,24 @@ const PAGE = `<!doctype html><title>mercure</title><ul id="received"></ul><p id=
 
 let browser: Browser
 let hub: TestServer
-let pageServer: Server
-let pageOrigin: string
+let pageServer: PageServer
 
 beforeAll(async () => {
   browser = await launchChromium()
-  pageServer = createServer((_, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE)
-  })
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve))
-  pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`
-  hub = await startTestServer({ corsOrigins: [pageOrigin], mercure: { jwtKey: SECRET } })
+  pageServer = await servePage(PAGE)
+  hub = await startTestServer({ corsOrigins: [pageServer.origin], mercure: { jwtKey: SECRET } })
 })
 
 afterAll(async () => {
   await browser?.close()
   await hub?.close()
-  pageServer?.close()
+  await pageServer?.close()
 })
 
 async function openPage(context: BrowserContext) {
   const page = await context.newPage()
   const subscribeUrl = `${hub.url}/.well-known/mercure?topic=${encodeURIComponent('https://example.com/inbox/{user}')}`
-  await page.goto(`${pageOrigin}/#${subscribeUrl}`)
+  await page.goto(`${pageServer.origin}/#${subscribeUrl}`)
   return page
 }
 
