@@ -12,6 +12,9 @@ import { isStopMessage } from '../cluster/messages.js'
 import { servePrimaryState } from '../cluster/primary-state.js'
 import { workerSubscriptionStore } from '../cluster/shared-subscriptions.js'
 import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster/supervisor.js'
+import { CLOCK_TOPIC, startClock } from '../demo/clock.js'
+import { demoPages, startDemo } from '../demo/demo.js'
+import { withSlowNetwork } from '../demo/slow-network.js'
 import { SseError } from '../errors.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
@@ -29,9 +32,8 @@ import { integerFlag, joinDashedValues, UsageError, usageErrors } from './usage-
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
-Runs the hub: GET /events (the clock topic by default), POST /publish, GET /healthz (alive),
-GET /readyz (ready for clients), GET /metrics (Prometheus), GET /, and the Mercure endpoint
-/.well-known/mercure.
+Runs the hub: GET /events?topic=…, POST /publish, GET /healthz (alive), GET /readyz (ready
+for clients), GET /metrics (Prometheus), and the Mercure endpoint /.well-known/mercure.
 
 Options:
   --port <n>                 TCP port (env PORT; default 3000)
@@ -52,7 +54,13 @@ Options:
   --cors-origins <list>      comma-separated origins, or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
                              default: none, publishing is open)
-  --no-clock                 do not publish the clock topic
+  --demo                     the demo (npm start): the pages at / and /console, the clock,
+                             the metrics and stocks topics; GET /events without a topic
+                             streams the clock
+  --clock                    publish "Server time is …" to the clock topic every second
+                             (never kept in the history), and make it the topic of GET /events
+                             without one; without it (and --demo) such a request is a 400
+  --no-clock                 no clock, even with --demo
   --max-event-topics <n>     topics one event may be published to (default 64)
   --max-topic-length <n>     characters of a topic (default 2048)
   --max-event-bytes <n>      bytes of one event, encoded (default 1048576)
@@ -79,8 +87,7 @@ Scale-out (several nodes behind a load balancer, one Redis):
   --redis-stream-max-age <s> seconds kept for replay; 0 for no bound (default 0)
   --redis-node-lease <s>     with --subscriptions: seconds a node that died keeps its
                              subscriptions before another ends them (default 10, at least 3)
-  With --redis, --history-size, --history-bytes and --history-file do not apply. Every node publishes
-  the clock; run all but one with --no-clock.
+  With --redis, --history-size, --history-bytes and --history-file do not apply.
 
 ${CONNECTION_HELP}
 ${MERCURE_HELP}`
@@ -100,6 +107,8 @@ const OPTIONS = {
   'cors-origins': { type: 'string' },
   'publish-key': { type: 'string' },
   'no-clock': { type: 'boolean' },
+  clock: { type: 'boolean' },
+  demo: { type: 'boolean' },
   'max-event-topics': { type: 'string' },
   'max-topic-length': { type: 'string' },
   'max-event-bytes': { type: 'string' },
@@ -160,6 +169,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     integerFlag('workers', values.workers ?? env.SSEHUB_WORKERS, { min: 1, max: MAX_WORKERS }) ??
     availableParallelism()
   const drainS = integerFlag('drain-delay', values['drain-delay'], { min: 0, max: 3600 }) ?? 0
+  const clock = (values.demo === true || values.clock === true) && values['no-clock'] !== true
   const logger = createServerLogger(logLevelFrom(values['log-level'], env.SSEHUB_LOG_LEVEL))
   const warnings = () => {
     if (publishKey === undefined) {
@@ -217,14 +227,21 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     }),
     corsOrigins,
     publishKey: publishKey ?? null,
-    // One clock for the whole process group: the first worker's.
-    clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
+    defaultTopic: clock ? CLOCK_TOPIC : null,
+    pages: values.demo ? demoPages() : undefined,
     mercure: mercure === null ? null : { ...mercure, subscriptionStore },
     logger,
     ...limits.app,
     metrics: serverMetrics(worker, ipc !== undefined),
   })
-  const running = await listen(app, { port, host: values.host ?? env.HOST, ...connections })
+  // Each process runs its own (ephemeral) clock and demo topics, for its own streams.
+  const stopDemo = values.demo
+    ? startDemo(app, { historySize: ipc === undefined ? () => hub.history().length : undefined })
+    : clock
+      ? startClock(hub, CLOCK_TOPIC, 1000)
+      : () => {}
+  const served = values.demo ? withSlowNetwork(app) : app
+  const running = await listen(served, { port, host: values.host ?? env.HOST, ...connections })
   if (worker === null) {
     warnings()
     logger.info('listening', { url: running.url, pid: process.pid })
@@ -238,6 +255,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
       return
     }
     stopping = true
+    stopDemo()
     app.drain()
     if (worker === null)
       logger.info('shutting down', { signal: reason, streams: app.stats().streams })

@@ -98,6 +98,20 @@ export class SseStream implements Flushable {
   }
 
   /**
+   * Whether the client reads slower than it is written to: a replay is being sent, or the
+   * connection holds bytes the operating system has not taken (per-key conflation holds keyed
+   * events back meanwhile: `conflation.ts`).
+   */
+  get connectionBehind(): boolean {
+    return this.#backlog !== undefined || (this.#sinkMayHoldBytes && this.#sink.bufferedBytes > 0)
+  }
+
+  /** Calls `listener` once the connection can take more (see {@link Sink.onDrain}). */
+  whenDrained(listener: () => void): void {
+    if (!this.#closed) this.#sink.onDrain(listener)
+  }
+
+  /**
    * Writes bytes already encoded (shared by every subscriber of an event), or queues them for
    * the scheduler's next flush of this stream.
    *
