@@ -136,7 +136,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       if (state !== undefined) {
         if (state.pending !== undefined) return void state.pending.push(event)
         // Never in any replay, and no sign of how far the transport's tail has come.
-        if (event.ephemeral) return deliverTo(subscriber, event)
+        if (event.ephemeral) return void deliverTo(subscriber, event)
         if (state.read?.covers(event)) return
         resuming.delete(subscriber)
       }
