@@ -61,7 +61,9 @@ export function startMetricsTopic(app: HubApp, options: MetricsTopicOptions = {}
     lag.reset()
     last = stats
     lastAt = now
-    app.hub.publish(topic, { data: JSON.stringify(sample) }, { ephemeral: true }).catch(() => {})
+    app.hub
+      .publish(topic, { event: 'metrics', data: JSON.stringify(sample) }, { ephemeral: true })
+      .catch(() => {})
   }, intervalMs)
   timer.unref?.()
   return () => {

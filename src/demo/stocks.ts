@@ -64,7 +64,11 @@ export function startStocks(hub: Hub, topic = STOCKS_TOPIC, intervalMs = 50): ()
       const quote = quoteAt(next, now)
       next = (next + 1) % SYMBOLS.length
       hub
-        .publish(topic, { data: JSON.stringify(quote), key: quote.symbol }, { ephemeral: true })
+        .publish(
+          topic,
+          { event: 'stock', data: JSON.stringify(quote), key: quote.symbol },
+          { ephemeral: true },
+        )
         .catch(() => {})
     }
   }, intervalMs)
