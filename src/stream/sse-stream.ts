@@ -98,12 +98,12 @@ export class SseStream implements Flushable {
   }
 
   /**
-   * Whether the client reads slower than it is written to: a replay is being sent, or the
-   * connection holds bytes the operating system has not taken (per-key conflation holds keyed
-   * events back meanwhile: `conflation.ts`).
+   * Whether earlier writes are still waiting: a replay being sent, bytes queued for the next
+   * flush, or bytes the connection holds that the operating system has not taken (per-key
+   * conflation holds keyed events back meanwhile: `conflation.ts`).
    */
   get connectionBehind(): boolean {
-    return this.#backlog !== undefined || (this.#sinkMayHoldBytes && this.#sink.bufferedBytes > 0)
+    return this.#backlog !== undefined || this.bufferedBytes > 0
   }
 
   /** Calls `listener` once the connection can take more (see {@link Sink.onDrain}). */

@@ -42,7 +42,7 @@ describe('the developer console at /console (ssehub serve --demo)', () => {
     await page.locator('input[name="data"]').fill('a typed event')
     await page.getByRole('button', { name: 'Publish' }).click()
     await expect.poll(() => logText(page), { timeout: 10_000 }).toContain('[chat] a typed event')
-    
+
     const port = server.port
     server.child.kill('SIGKILL')
     await server.exited

@@ -89,7 +89,10 @@ describe('the demo page at / (ssehub serve --demo)', () => {
     const response = await fetch(`${server?.url}/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic: 'chat', data: JSON.stringify({ user: 'curl', text: 'hi all' }) }),
+      body: JSON.stringify({
+        topic: 'chat',
+        data: JSON.stringify({ user: 'curl', text: 'hi all' }),
+      }),
     })
     expect(response.status).toBe(200)
     await expect.poll(() => chatText(bob), WAIT).toContain('hi all')
