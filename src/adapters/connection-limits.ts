@@ -89,6 +89,17 @@ export interface ConnectionLimits {
   readonly headersTimeoutMs: number | null
 }
 
+/** A connection as {@link ConnectionLimiter.admitConnection} counts it. */
+export interface LimitedConnection {
+  /** What requests name the connection by in {@link ConnectionLimiter.noteRequest}. */
+  readonly key: object
+  readonly remoteAddress: string | undefined
+  /** Ends the connection when no request came in time. */
+  endSilent(): void
+  /** Calls `listener` once when the connection is gone. */
+  onClose(listener: () => void): void
+}
+
 interface ConnectionState {
   readonly ip: string
   readonly over: ConnectionLimit | undefined
@@ -104,7 +115,7 @@ interface ConnectionState {
 export class ConnectionLimiter {
   readonly #limits: ConnectionLimits
   readonly #logger: Logger
-  readonly #states = new WeakMap<Socket, ConnectionState>()
+  readonly #states = new WeakMap<object, ConnectionState>()
   readonly #perIp = new Map<string, number>()
   /** Addresses refused for `maxConnectionsPerIp` and not yet back under 90% of it. */
   readonly #ipsAtLimit = new Set<string>()
@@ -120,9 +131,24 @@ export class ConnectionLimiter {
 
   /** Counts a connection just accepted; to be called from the server's `connection` event. */
   admit(socket: Socket): void {
+    this.admitConnection({
+      key: socket,
+      remoteAddress: socket.remoteAddress,
+      endSilent: () => socket.end(REQUEST_TIMEOUT, () => socket.destroy()),
+      onClose: (listener) => socket.once('close', listener),
+    })
+  }
+
+  /**
+   * Counts a connection just accepted that is not a bare HTTP/1 socket, such as an HTTP/2
+   * session: one connection however many streams it carries, since the limits are about file
+   * descriptors (an HTTP/2 server bounds the streams of one connection by its
+   * `maxConcurrentStreams` setting).
+   */
+  admitConnection(connection: LimitedConnection): void {
     const { maxConnections, maxConnectionsPerIp, headersTimeoutMs } = this.#limits
     // IPv4 clients of a dual-stack listener show as `::ffff:a.b.c.d`: one client, one key.
-    const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+    const ip = (connection.remoteAddress ?? '').replace(/^::ffff:/, '')
     this.#open++
     let over: ConnectionLimit | undefined
     if (maxConnections !== null && this.#open > maxConnections) over = 'maxConnections'
@@ -140,19 +166,17 @@ export class ConnectionLimiter {
         ? headersTimeoutMs
         : Math.min(headersTimeoutMs ?? Infinity, OVER_LIMIT_HEAD_MS)
     const silence =
-      silenceMs === null
-        ? undefined
-        : setTimeout(() => socket.end(REQUEST_TIMEOUT, () => socket.destroy()), silenceMs).unref()
-    this.#states.set(socket, { ip, over, silence })
-    socket.once('close', () => this.#release(ip, silence))
+      silenceMs === null ? undefined : setTimeout(() => connection.endSilent(), silenceMs).unref()
+    this.#states.set(connection.key, { ip, over, silence })
+    connection.onClose(() => this.#release(ip, silence))
   }
 
   /**
-   * Notes a request on `socket` (its connection is no longer silent) and tells which limit the
-   * connection is over, if any.
+   * Notes a request on a connection, by the key it was admitted with (its socket, or its HTTP/2
+   * session): the connection is no longer silent. Tells which limit it is over, if any.
    */
-  noteRequest(socket: Socket): ConnectionLimit | undefined {
-    const state = this.#states.get(socket)
+  noteRequest(connection: object): ConnectionLimit | undefined {
+    const state = this.#states.get(connection)
     if (state === undefined) return undefined
     if (state.silence !== undefined) {
       clearTimeout(state.silence)

@@ -1,6 +1,7 @@
 /**
  * The options of `listen` (ssehub/node), their defaults, and the one place they are checked.
  */
+import { createSecureContext } from 'node:tls'
 import { nonNegativeInteger, positiveIntegerOrNull } from '../hub/options.js'
 import type { Logger } from '../logger.js'
 import { defaultMaxConnections } from './connection-limits.js'
@@ -13,6 +14,30 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000
 /** Default for {@link ListenOptions.keepAliveTimeoutMs}: Node's own, 5 s. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000
+
+/**
+ * Default for {@link ListenOptions.maxConcurrentStreams}: the streams one HTTP/2 connection may
+ * hold open at once, the floor RFC 9113 recommends (nginx uses 128; Node's own default has no
+ * bound).
+ */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100
+
+/**
+ * A certificate and its key, to serve HTTPS: HTTP/2 to clients that offer it (every browser),
+ * HTTP/1.1 to the others, chosen by ALPN. Over HTTP/2 all of a browser's event streams to one
+ * origin share one connection, so HTTP/1.1's six connections per host no longer cap its tabs.
+ *
+ * @example
+ * ```ts
+ * await listen(app, { port: 443, tls: { cert: readFileSync('cert.pem'), key: readFileSync('key.pem') } })
+ * ```
+ */
+export interface ListenTlsOptions {
+  /** The certificate chain, PEM (the server's certificate first). */
+  cert: string | Uint8Array
+  /** The certificate's private key, PEM, unencrypted. */
+  key: string | Uint8Array
+}
 
 /** Where and how to listen. `undefined` is the default, `null` turns a limit off. */
 export interface ListenOptions {
@@ -50,6 +75,18 @@ export interface ListenOptions {
   maxConnectionsPerIp?: number | null | undefined
   /** Where the server logs. @defaultValue the app's logger */
   logger?: Logger | undefined
+  /**
+   * Serve HTTPS, with HTTP/2 and HTTP/1.1 fallback, with this certificate and key. `null`: plain
+   * HTTP/1.1. @defaultValue null
+   */
+  tls?: ListenTlsOptions | null | undefined
+  /**
+   * With {@link ListenOptions.tls}: the streams (requests, event streams among them) one HTTP/2
+   * connection may have open at once, announced to the client in its settings. The connection
+   * limits count connections, not streams: at most `maxConnections` times this many streams.
+   * @defaultValue {@link DEFAULT_MAX_CONCURRENT_STREAMS}
+   */
+  maxConcurrentStreams?: number | undefined
 }
 
 /** {@link ListenOptions} checked, with defaults filled in. */
@@ -63,6 +100,8 @@ export interface ResolvedListenOptions {
   maxConnections: number | null
   maxConnectionsPerIp: number | null
   logger: Logger
+  tls: ListenTlsOptions | null
+  maxConcurrentStreams: number
 }
 
 /** Largest delay a Node timer takes. */
@@ -121,5 +160,45 @@ export function resolveListenOptions(
       null,
     ),
     logger: options.logger ?? logger,
+    tls: tlsOption(options.tls),
+    maxConcurrentStreams: maxConcurrentStreams(options.maxConcurrentStreams),
   }
+}
+
+/** Largest value of an HTTP/2 setting (RFC 9113 section 6.5.2). */
+const MAX_SETTING = 2 ** 32 - 1
+
+function maxConcurrentStreams(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_CONCURRENT_STREAMS
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_SETTING) {
+    throw new TypeError(
+      `\`maxConcurrentStreams\` must be an integer from 1 to ${MAX_SETTING}, got ${String(value)}`,
+    )
+  }
+  return value
+}
+
+/**
+ * Checks that `tls` holds a certificate and its key, loaded as Node will serve them: a malformed
+ * PEM, or a key of another certificate, is refused here rather than at the first handshake.
+ */
+function tlsOption(tls: ListenTlsOptions | null | undefined): ListenTlsOptions | null {
+  if (tls === undefined || tls === null) return null
+  if (typeof tls !== 'object') throw new TypeError('`tls` must be { cert, key } or null')
+  for (const name of ['cert', 'key'] as const) {
+    const value: unknown = tls[name]
+    const pem = typeof value === 'string' || value instanceof Uint8Array
+    if (!pem || value.length === 0) {
+      throw new TypeError(`\`tls.${name}\` must be a PEM string or buffer, not empty`)
+    }
+  }
+  try {
+    createSecureContext({ cert: tls.cert as string | Buffer, key: tls.key as string | Buffer })
+  } catch (error) {
+    throw new TypeError(
+      `\`tls\` must hold a PEM certificate and its private key: ${(error as Error).message}`,
+      { cause: error },
+    )
+  }
+  return { cert: tls.cert, key: tls.key }
 }

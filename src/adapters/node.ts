@@ -1,5 +1,5 @@
 /**
- * ssehub/node: serve a {@link HubApp} with `node:http`.
+ * ssehub/node: serve a {@link HubApp} with `node:http`, or over HTTPS with HTTP/2 (`tls`).
  *
  * @example
  * ```ts
@@ -9,20 +9,23 @@
  * // later: await server.close()
  * ```
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from 'node:http'
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
+import type { Http2SecureServer } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { HubApp } from '../app/app.js'
 import type { HubResponse } from '../http/types.js'
 import { type Logger, silentLogger } from '../logger.js'
 import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'
-import { type ListenOptions, resolveListenOptions } from './node-options.js'
+import {
+  connectionKey,
+  endHttp2Exchange,
+  Http2Sink,
+  isHttp2Request,
+  isHttp2Response,
+} from './node-http2.js'
+import { type ListenOptions, type ListenTlsOptions, resolveListenOptions } from './node-options.js'
 import { NodeHubRequest } from './node-request.js'
+import { createNodeServer } from './node-server.js'
 import { NodeSink } from './node-sink.js'
 
 export {
@@ -35,16 +38,18 @@ export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
   type ListenOptions,
+  type ListenTlsOptions,
 } from './node-options.js'
 
 /** A running server. */
-export interface RunningServer {
-  /** The `node:http` server. */
-  readonly server: Server
+export interface RunningServer<S extends Server | Http2SecureServer = Server> {
+  /** The `node:http` server, or the `node:http2` one with {@link ListenOptions.tls}. */
+  readonly server: S
   /** The port it listens on (useful with port 0). */
   readonly port: number
-  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL, e.g. `http://127.0.0.1:3000` (`https://` with {@link ListenOptions.tls}). */
   readonly url: string
   /** Connections open now, and requests refused for the connection limits since start. */
   stats(): ConnectionStats
@@ -63,8 +68,10 @@ interface ListenerSettings {
 }
 
 /**
- * A `node:http` request listener answering with `app`. Without {@link listen}, no connection
- * limit applies, and the server's own timeouts are the caller's to set.
+ * A `node:http` request listener answering with `app`; it answers the requests of a `node:http2`
+ * server's compatibility API as well (`http2.createSecureServer(options, listener)`). Without
+ * {@link listen}, no connection limit applies, and the server's own timeouts are the caller's
+ * to set.
  */
 export function toNodeListener(
   app: HubApp,
@@ -83,7 +90,7 @@ function createListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { bodyTimeoutMs, logger, limiter } = settings
   return (req, res) => {
-    const over = limiter?.noteRequest(req.socket)
+    const over = limiter?.noteRequest(connectionKey(req))
     let request: NodeHubRequest
     try {
       request = new NodeHubRequest(req, bodyTimeoutMs)
@@ -106,23 +113,37 @@ function createListener(
   }
 }
 
-/** Serves `app` on a new `node:http` server. @throws {TypeError} for a bad option, naming it. */
-export async function listen(app: HubApp, options: ListenOptions = {}): Promise<RunningServer> {
+/**
+ * Serves `app` on a new `node:http` server, or with `tls` on a `node:http2` server speaking
+ * HTTP/2 and HTTP/1.1 (ALPN).
+ *
+ * @throws {TypeError} for a bad option, naming it.
+ */
+export async function listen(
+  app: HubApp,
+  options: ListenOptions & { tls: ListenTlsOptions },
+): Promise<RunningServer<Http2SecureServer>>
+export async function listen(
+  app: HubApp,
+  options?: ListenOptions & { tls?: null | undefined },
+): Promise<RunningServer<Server>>
+export async function listen(
+  app: HubApp,
+  options?: ListenOptions,
+): Promise<RunningServer<Server | Http2SecureServer>>
+export async function listen(
+  app: HubApp,
+  options: ListenOptions = {},
+): Promise<RunningServer<Server | Http2SecureServer>> {
   const settings = resolveListenOptions(options, app.logger ?? silentLogger)
-  const { headersTimeoutMs, logger } = settings
+  const { logger } = settings
   const limiter = new ConnectionLimiter(settings, logger)
-  const server = createServer(
-    // Node looks for heads past their deadline on this period (30 s by default): at 10 s a
-    // slow head would otherwise last up to 40 s.
-    { connectionsCheckingInterval: checkingInterval(headersTimeoutMs) },
+  const made = createNodeServer(
+    settings,
+    limiter,
     createListener(app, { bodyTimeoutMs: settings.bodyTimeoutMs, logger, limiter }),
   )
-  // Event streams are long-lived; Node's request timeout (300 s by default) would cut them.
-  // Heads and bodies have their own deadlines instead.
-  server.requestTimeout = 0
-  server.headersTimeout = headersTimeoutMs ?? 0
-  server.keepAliveTimeout = settings.keepAliveTimeoutMs
-  server.on('connection', (socket) => limiter.admit(socket))
+  const { server } = made
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(settings.port, settings.host, () => {
@@ -136,25 +157,18 @@ export async function listen(app: HubApp, options: ListenOptions = {}): Promise<
   return {
     server,
     port,
-    url: `http://${address === '::' || address === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    url: `${made.scheme}://${address === '::' || address === '0.0.0.0' ? 'localhost' : host}:${port}`,
     stats: () => limiter.stats(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         app.close()
-        server.closeIdleConnections()
-        setTimeout(() => server.closeAllConnections(), settings.closeTimeoutMs).unref()
+        made.closeIdle()
+        setTimeout(() => made.closeAll(), settings.closeTimeoutMs).unref()
       })
       return closing
     },
   }
-}
-
-/** A quarter of the head deadline, from 100 ms to 1 s. */
-function checkingInterval(headersTimeoutMs: number | null): number {
-  return headersTimeoutMs === null
-    ? 30_000
-    : Math.min(1000, Math.max(100, Math.floor(headersTimeoutMs / 4)))
 }
 
 /**
@@ -169,10 +183,16 @@ function respond(
   close: boolean,
   logger: Logger,
 ): void {
+  const http2 = isHttp2Request(req)
   try {
-    writeResponse(res, response, close || request.timedOut)
+    // HTTP/2 forbids `Connection`: its connection is ended by `endHttp2Exchange` instead.
+    writeResponse(res, response, !http2 && (close || request.timedOut))
   } catch (error) {
     failed(res, error, logger)
+    return
+  }
+  if (http2) {
+    endHttp2Exchange(req, close)
     return
   }
   // Answered before its body came in whole (a 401 or 413, say): Node drains the rest to keep the
@@ -199,10 +219,10 @@ function failed(res: ServerResponse, error: unknown, logger: Logger): void {
   // A header that failed may have left the others set on the response.
   for (const name of res.getHeaderNames()) res.removeHeader(name)
   try {
-    res.writeHead(500, STATUS_CODES[500], {
-      'content-type': 'text/plain; charset=utf-8',
-      connection: 'close',
-    })
+    const type = { 'content-type': 'text/plain; charset=utf-8' }
+    // HTTP/2 has no status message and forbids `Connection`.
+    if (isHttp2Response(res)) res.writeHead(500, type)
+    else res.writeHead(500, STATUS_CODES[500], { ...type, connection: 'close' })
     res.end('internal error\n')
   } catch {
     res.destroy()
@@ -235,6 +255,10 @@ function writeResponse(res: ServerResponse, response: HubResponse, close: boolea
   // Headers go out now, not with the first event: EventSource reports `open` on them.
   if (bytesInHead) res.write(NO_BYTES)
   else res.flushHeaders()
+  if (isHttp2Response(res)) {
+    response.start(new Http2Sink(res))
+    return
+  }
   res.socket?.setNoDelay(true)
   response.start(new NodeSink(res))
 }

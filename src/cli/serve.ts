@@ -28,6 +28,7 @@ import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connecti
 import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
+import { TLS_FLAGS, TLS_HELP, tlsOptionsFrom } from './tls-flags.js'
 import { integerFlag, joinDashedValues, UsageError, usageErrors } from './usage-error.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
@@ -90,6 +91,7 @@ Scale-out (several nodes behind a load balancer, one Redis):
   With --redis, --history-size, --history-bytes and --history-file do not apply.
 
 ${CONNECTION_HELP}
+${TLS_HELP}
 ${MERCURE_HELP}`
 
 const OPTIONS = {
@@ -126,6 +128,7 @@ const OPTIONS = {
   'redis-node-lease': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...CONNECTION_FLAGS,
+  ...TLS_FLAGS,
   ...MERCURE_FLAGS,
 } as const
 
@@ -159,6 +162,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   if (mercure !== null) resolveMercureOptions(mercure)
   const redis = redisConfig(values, env)
   const connections = listenOptionsFrom(values, env)
+  const tls = tlsOptionsFrom(values, env)
   const history = {
     historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
     historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
@@ -198,6 +202,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
       return
     }
     warnings()
+    // The workers' URL, with their scheme: the primary only sees the address they listen on.
+    if (tls !== undefined) url = url.replace(/^http:/, 'https:')
     logger.info('listening', { url, pid: process.pid, workers })
     return
   }
@@ -241,7 +247,12 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
       ? startClock(hub, CLOCK_TOPIC, 1000)
       : () => {}
   const served = values.demo ? withSlowNetwork(app) : app
-  const running = await listen(served, { port, host: values.host ?? env.HOST, ...connections })
+  const running = await listen(served, {
+    port,
+    host: values.host ?? env.HOST,
+    ...connections,
+    tls: tls ?? null,
+  })
   if (worker === null) {
     warnings()
     logger.info('listening', { url: running.url, pid: process.pid })

@@ -18,7 +18,11 @@ const FLAGS = [
   '--disable-sync',
 ]
 
-/** Launches a fresh headless Chromium. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS, timeout: 30_000 })
+/** Launches a fresh headless Chromium, with `extraFlags` beside the usual ones. */
+export function launchChromium(extraFlags: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...FLAGS, ...extraFlags],
+    timeout: 30_000,
+  })
 }

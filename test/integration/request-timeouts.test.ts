@@ -12,7 +12,7 @@ afterEach(async () => {
 })
 
 /** A hub on loopback with short deadlines; `serverSockets` are the server's ends. */
-async function serve(options: ListenOptions, appOptions: HubAppOptions = {}) {
+async function serve(options: ListenOptions & { tls?: null }, appOptions: HubAppOptions = {}) {
   const app = createHubApp({ ...appOptions })
   const running: RunningServer = await listen(app, {
     port: 0,

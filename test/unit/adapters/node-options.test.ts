@@ -1,12 +1,18 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
   defaultMaxConnections,
 } from '../../../src/adapters/node.js'
-import { type ListenOptions, resolveListenOptions } from '../../../src/adapters/node-options.js'
+import {
+  type ListenOptions,
+  type ListenTlsOptions,
+  resolveListenOptions,
+} from '../../../src/adapters/node-options.js'
 import { silentLogger } from '../../../src/logger.js'
+import { makeTestCertificate } from '../../helpers/tls.js'
 
 const resolve = (options: ListenOptions) => resolveListenOptions(options, silentLogger)
 
@@ -41,4 +47,50 @@ describe('resolveListenOptions', () => {
       expect(() => resolve(options)).toThrow(message)
     },
   )
+})
+
+describe('resolveListenOptions: tls and maxConcurrentStreams', () => {
+  const certificate = makeTestCertificate()
+  afterAll(() => certificate.remove())
+
+  it('serves plain HTTP by default, with 100 streams a connection for HTTP/2', () => {
+    expect(resolve({})).toMatchObject({
+      tls: null,
+      maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
+    })
+    expect(DEFAULT_MAX_CONCURRENT_STREAMS).toBe(100)
+  })
+
+  it('takes a PEM certificate and its key, as strings or buffers', () => {
+    const { cert, key } = certificate
+    expect(resolve({ tls: { cert, key } }).tls).toEqual({ cert, key })
+    const text = { cert: cert.toString(), key: key.toString() }
+    expect(resolve({ tls: text }).tls).toEqual(text)
+  })
+
+  it.each([
+    [{ cert: '', key: 'x' }, /`tls.cert` must be a PEM string or buffer/],
+    [{ cert: 'x', key: 42 }, /`tls.key` must be a PEM string or buffer/],
+    [{ cert: 'not a certificate', key: 'not a key' }, /`tls` must hold a PEM certificate/],
+  ])('refuses tls %j, naming it', (tls, message) => {
+    expect(() => resolve({ tls: tls as ListenTlsOptions })).toThrow(message)
+  })
+
+  it('refuses a key that is not the certificate’s', () => {
+    const other = makeTestCertificate()
+    try {
+      const tls = { cert: certificate.cert, key: other.key }
+      expect(() => resolve({ tls })).toThrow(
+        /`tls` must hold a PEM certificate and its private key/,
+      )
+    } finally {
+      other.remove()
+    }
+  })
+
+  it.each([0, -1, 1.5, 2 ** 32])('refuses maxConcurrentStreams %s', (value) => {
+    expect(() => resolve({ maxConcurrentStreams: value })).toThrow(
+      /`maxConcurrentStreams` must be an integer from 1 to 4294967295/,
+    )
+  })
 })
