@@ -107,6 +107,20 @@ export const SERVERS = {
     publish: publishInQuery,
   },
   nchan: nchanServer(1),
+  // Opt-in (`--servers ssehub,ssehub-express,ssehub-fastify,ssehub-hono`): the hub mounted in
+  // each framework by its adapter, with ssehub's own publish request.
+  ...Object.fromEntries(
+    ['express', 'fastify', 'hono'].map((framework) => [
+      `ssehub-${framework}`,
+      {
+        ...nodeServer('bench/peers/ssehub-in.js', [framework]),
+        subscribePath: topicsInQuery,
+        publish: ssehubServer(1).publish,
+        eventId: (responseBody) => responseBody,
+        optIn: true,
+      },
+    ]),
+  ),
   // Opt-in (`--servers nchan,nchan-2w`): Nchan with a worker per core, beside `ssehub-2w`.
   'nchan-2w': { ...nchanServer(2), optIn: true },
 }

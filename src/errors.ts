@@ -1,25 +1,22 @@
 /**
- * The one error class of ssehub, with a stable `code` users can match on.
+ * The codes of every `SseError` ssehub throws or reports, with the class typed by them.
  *
- * Every code is listed, with its meaning, in `docs/reference/errors.md`; a test keeps that list
- * and {@link SSE_ERROR_CODES} in sync.
+ * The class itself lives with the protocol (`protocol/errors.ts`), so that the protocol and the
+ * client use it without the rest of the system's codes; here it is the same class, its `code`
+ * typed as any of {@link SSE_ERROR_CODES}. Every code is listed, with its meaning, in
+ * `docs/reference/errors.md`; a test keeps that list and {@link SSE_ERROR_CODES} in sync.
  *
  * @example
  * ```ts
- * try { encodeEvent({ data: 'x', event: 'a\nb' }) }
- * catch (err) { if (err instanceof SseError && err.code === 'ERR_SSE_INVALID_EVENT') … }
+ * try { await hub.publish('news', { data: 'x' }) }
+ * catch (err) { if (err instanceof SseError && err.code === 'ERR_SSE_HUB_CLOSED') … }
  * ```
  */
+import { SseError as BaseSseError, PROTOCOL_ERROR_CODES } from './protocol/errors.js'
+
+/** Every stable error code: the protocol's and the client's, then the system's. */
 export const SSE_ERROR_CODES = [
-  // protocol: encoding
-  'ERR_SSE_INVALID_DATA',
-  'ERR_SSE_INVALID_EVENT',
-  'ERR_SSE_INVALID_ID',
-  'ERR_SSE_INVALID_RETRY',
-  'ERR_SSE_INVALID_COMMENT',
-  // protocol: parsing (reported through `onError`, never thrown)
-  'ERR_SSE_PARSE_INVALID_RETRY',
-  'ERR_SSE_PARSE_UNKNOWN_FIELD',
+  ...PROTOCOL_ERROR_CODES,
   // hub
   'ERR_SSE_INVALID_TOPIC',
   'ERR_SSE_TOO_MANY_TOPICS',
@@ -34,26 +31,27 @@ export const SSE_ERROR_CODES = [
   'ERR_SSE_UNAUTHORIZED',
   'ERR_SSE_FORBIDDEN',
   'ERR_SSE_NOT_FOUND',
+  'ERR_SSE_METHOD_NOT_ALLOWED',
   'ERR_SSE_REQUEST_TIMEOUT',
   'ERR_SSE_HEADERS_TOO_LARGE',
   'ERR_SSE_TOO_MANY_REQUESTS',
-  // client
-  'ERR_SSE_CONNECT_FAILED',
 ] as const
 
 /** A stable error code; see {@link SSE_ERROR_CODES}. */
 export type SseErrorCode = (typeof SSE_ERROR_CODES)[number]
 
 /** Base error of ssehub: `code` is stable across releases, `message` is for people. */
-export class SseError extends Error {
-  readonly code: SseErrorCode
+export type SseError = BaseSseError<SseErrorCode>
 
-  constructor(code: SseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'SseError'
-    this.code = code
-  }
-}
+/**
+ * The one error class (`protocol/errors.ts`), its constructor taking only known codes: the same
+ * class, so `instanceof` holds for every `SseError`, the protocol's included.
+ */
+export const SseError: new (
+  code: SseErrorCode,
+  message: string,
+  options?: { cause?: unknown },
+) => SseError = BaseSseError
 
 /**
  * `ERR_SSE_TOO_MANY_REQUESTS` with when to try again: over HTTP, a 429 with `Retry-After`.

@@ -38,9 +38,10 @@ export {
   DEFAULT_MAX_EVENT_TYPE_LENGTH,
   DEFAULT_MAX_ID_LENGTH,
   DEFAULT_MAX_TOPIC_LENGTH,
+  type HistoryLimits,
   type HubOptions,
 } from './hub/options.js'
-export type { Transport, TransportRead } from './hub/transport.js'
+export type { HistoryStats, Transport, TransportRead } from './hub/transport.js'
 export type {
   HubEvent,
   PublishedEvent,
@@ -51,15 +52,17 @@ export type {
 } from './hub/types.js'
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from './logger.js'
 export type { MercureOptions } from './mercure/options.js'
-export type {
-  ActiveSubscription,
-  SubscriptionList,
-  SubscriptionStore,
+export {
+  type ActiveSubscription,
+  type SubscriptionAnnouncer,
+  type SubscriptionList,
+  type SubscriptionStore,
+  subscriptionUpdates,
 } from './mercure/subscriptions.js'
 export * from './protocol/index.js'
 export { eventStreamHeaders } from './stream/headers.js'
 export { DEFAULT_HEARTBEAT_MS, Heartbeat } from './stream/heartbeat.js'
-export type { DirectWrites, Sink, SinkTarget } from './stream/sink.js'
+export type { Sink } from './stream/sink.js'
 export {
   type CloseReason,
   DEFAULT_MAX_BUFFERED_BYTES,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { SseError } from '../errors.js'
 import { headerValue } from '../http/header-value.js'
-import { errorResponse } from '../http/responses.js'
+import { errorFormatOf, errorResponse } from '../http/responses.js'
 import type { HubBodyResponse, HubRequest } from '../http/types.js'
 import type { Logger } from '../logger.js'
 
@@ -186,13 +186,13 @@ export class ConnectionLimiter {
   }
 
   /**
-   * The answer to `request` on a connection past `limit`, or `undefined` for a path answered
-   * anyway (`/healthz`, `/readyz`). An `EventSource` gets a 200 with a long `retry:` and no event:
+   * Refuses `request` on a connection past `limit` (counted in `stats()`): the answer, or
+   * `undefined` for a path answered anyway (`/healthz`, `/readyz`). An `EventSource` gets a 200 with a long `retry:` and no event:
    * on a 429 or 503 it would give up for good, on a 200 that ends it comes back later. Anything
    * else gets a 429 with `Retry-After`. Both are jittered, so that refused clients do not all
    * return at once, and both close the connection, which frees its fd.
    */
-  refusal(request: HubRequest, limit: ConnectionLimit): HubBodyResponse | undefined {
+  refuse(request: HubRequest, limit: ConnectionLimit): HubBodyResponse | undefined {
     if (ALWAYS_ANSWERED.has(request.url.pathname)) return undefined
     if (limit === 'maxConnections') this.#refusedOverMax++
     else this.#refusedOverPerIp++
@@ -208,6 +208,7 @@ export class ConnectionLimiter {
     }
     const response = errorResponse(
       new SseError('ERR_SSE_TOO_MANY_REQUESTS', 'the hub is at its connection limit; retry later'),
+      errorFormatOf(request.url.pathname),
     )
     Object.assign(response.headers, headers, { 'retry-after': String(Math.ceil(retryMs / 1000)) })
     return response

@@ -12,6 +12,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { Sink } from '../stream/sink.js'
+import type { SocketFrames } from './node-sink.js'
 
 /**
  * Whether `req` came over HTTP/2. The adapter handles both kinds as `IncomingMessage` /
@@ -67,16 +68,21 @@ function streamOf(req: IncomingMessage): ServerHttp2Stream {
 export class Http2Sink implements Sink {
   readonly #res: ServerResponse
   readonly #stream: ServerHttp2Stream
+  readonly #frames: SocketFrames
   #ended = false
 
-  constructor(res: ServerResponse) {
+  /** `frames`: the server's, shared by its sinks ({@link createSocketFrames}). */
+  constructor(res: ServerResponse, frames: SocketFrames) {
     this.#res = res
     this.#stream = (res as unknown as Http2ServerResponse).stream
+    this.#frames = frames
   }
 
   write(chunk: Uint8Array): void {
     const stream = this.#stream
-    if (!this.#ended && stream.writable && !stream.destroyed) stream.write(chunk)
+    // A Buffer, made once for the streams a chunk is written to one after the other: a stream
+    // wraps any other Uint8Array in a new Buffer on every write.
+    if (!this.#ended && stream.writable && !stream.destroyed) stream.write(this.#frames.raw(chunk))
   }
 
   get bufferedBytes(): number {

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http'
 import { SseError } from '../errors.js'
 import type { HubRequest } from '../http/types.js'
+import { parsedBody } from './parsed-body.js'
 
 const NON_ASCII = /[\u0080-\uffff]/
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -60,6 +61,8 @@ export class NodeHubRequest implements HubRequest {
 
   body(limit: number): Promise<Uint8Array> {
     if (this.timedOut) return Promise.reject(timeoutError())
+    // Read to its end before the hub saw it: a body parser of the host app (Express) has it.
+    if (this.#req.readableEnded) return Promise.resolve().then(() => parsedBody(this.#req, limit))
     return readBody(this.#req, limit, this)
   }
 }

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net'
 import type { HubApp } from '../app/app.js'
 import type { HubResponse } from '../http/types.js'
 import { type Logger, silentLogger } from '../logger.js'
+import { listenUrl } from '../urls.js'
 import { ConnectionLimiter, type ConnectionStats } from './connection-limits.js'
 import {
   connectionKey,
@@ -26,7 +27,7 @@ import {
 import { type ListenOptions, type ListenTlsOptions, resolveListenOptions } from './node-options.js'
 import { NodeHubRequest } from './node-request.js'
 import { createNodeServer } from './node-server.js'
-import { NodeSink } from './node-sink.js'
+import { createSocketFrames, NodeSink, type SocketFrames } from './node-sink.js'
 
 export {
   type ConnectionStats,
@@ -89,6 +90,8 @@ function createListener(
   settings: ListenerSettings,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { bodyTimeoutMs, logger, limiter } = settings
+  // This server's own: its streams' bytes framed once per broadcast, shared with no other.
+  const frames = createSocketFrames()
   return (req, res) => {
     const over = limiter?.noteRequest(connectionKey(req))
     let request: NodeHubRequest
@@ -100,13 +103,13 @@ function createListener(
       res.end('the request target is not a valid URL\n')
       return
     }
-    const refusal = over === undefined ? undefined : limiter?.refusal(request, over)
+    const refusal = over === undefined ? undefined : limiter?.refuse(request, over)
     if (refusal !== undefined) {
       app.counters.refuse('connections')
-      return respond(req, res, request, refusal, true, logger)
+      return respond(req, res, request, refusal, true, logger, frames)
     }
     app.handle(request).then(
-      (response) => respond(req, res, request, response, over !== undefined, logger),
+      (response) => respond(req, res, request, response, over !== undefined, logger, frames),
       // app.handle never rejects; this only guards against a broken custom app.
       (error: unknown) => failed(res, error, logger),
     )
@@ -151,13 +154,12 @@ export async function listen(
       resolve()
     })
   })
-  const { port, address, family } = server.address() as AddressInfo
-  const host = family === 'IPv6' ? `[${address}]` : address
+  const { port, address } = server.address() as AddressInfo
   let closing: Promise<void> | undefined
   return {
     server,
     port,
-    url: `${made.scheme}://${address === '::' || address === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    url: listenUrl(address, port, made.scheme),
     stats: () => limiter.stats(),
     close() {
       closing ??= new Promise<void>((resolve) => {
@@ -182,11 +184,12 @@ function respond(
   response: HubResponse,
   close: boolean,
   logger: Logger,
+  frames: SocketFrames,
 ): void {
   const http2 = isHttp2Request(req)
   try {
     // HTTP/2 forbids `Connection`: its connection is ended by `endHttp2Exchange` instead.
-    writeResponse(res, response, !http2 && (close || request.timedOut))
+    writeResponse(res, response, !http2 && (close || request.timedOut), frames)
   } catch (error) {
     failed(res, error, logger)
     return
@@ -233,7 +236,12 @@ function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
 }
 
-function writeResponse(res: ServerResponse, response: HubResponse, close: boolean): void {
+function writeResponse(
+  res: ServerResponse,
+  response: HubResponse,
+  close: boolean,
+  frames: SocketFrames,
+): void {
   // `Connection: close` makes Node close the socket once the answer is out, freeing its fd.
   if (close) response.headers.connection = 'close'
   // Node sends a head's characters as latin1 bytes when the head leaves on its own, but encodes
@@ -256,11 +264,11 @@ function writeResponse(res: ServerResponse, response: HubResponse, close: boolea
   if (bytesInHead) res.write(NO_BYTES)
   else res.flushHeaders()
   if (isHttp2Response(res)) {
-    response.start(new Http2Sink(res))
+    response.start(new Http2Sink(res, frames))
     return
   }
   res.socket?.setNoDelay(true)
-  response.start(new NodeSink(res))
+  response.start(new NodeSink(res, frames))
 }
 
 const NO_BYTES = Buffer.alloc(0)

@@ -1,15 +1,15 @@
 /**
  * The hub server's request handling, framework-neutral: routes, CORS, limits, shutdown.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { SseError } from '../errors.js'
 import { bearerCredential } from '../http/bearer.js'
+import { timingSafeEqual } from '../http/constant-time.js'
 import { corsHeaders, preflightHeaders } from '../http/cors.js'
 import { eventsRoute } from '../http/events-route.js'
 import { HubCounters, type RefusalCounts, refusalOf } from '../http/metrics.js'
 import { parsePublishRequest } from '../http/publish-request.js'
 import { PUBLISH_KEY_HOLDERS, publisherKey, RateLimiter } from '../http/rate-limit.js'
-import { errorResponse, jsonResponse, textResponse } from '../http/responses.js'
+import { errorFormatOf, errorResponse, jsonResponse, textResponse } from '../http/responses.js'
 import type { HubRequest, HubResponse } from '../http/types.js'
 import { createHub, type Hub } from '../hub/hub.js'
 import type { PublishedEvent } from '../hub/types.js'
@@ -23,6 +23,7 @@ import { jittered } from '../stream/open-stream.js'
 import type { SseStream } from '../stream/sse-stream.js'
 import { StallWatch } from '../stream/stall-watch.js'
 import { StreamSubscriptions } from '../stream/subscriptions.js'
+import { CLIENT_SCRIPT_PATH, clientScriptHandler, readClientScript } from './client-script.js'
 import { type HubAppOptions, resolveHubAppOptions } from './options.js'
 
 /** Counters an operator watches. */
@@ -78,8 +79,9 @@ export interface HubApp {
 
 /**
  * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz` (alive),
- * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option), the `pages`
- * given, and the Mercure endpoint `/.well-known/mercure` (subscribe, publish, subscriptions API).
+ * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option),
+ * `GET /ssehub-client.js` (the browser client), the `pages` given, and the Mercure endpoint
+ * `/.well-known/mercure` (subscribe, publish, subscriptions API).
  *
  * @throws {TypeError} for a bad option, naming it.
  * @example
@@ -95,7 +97,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const openStreams = new Set<SseStream>()
   const stallWatch =
     resolved.writeStallMs === null ? null : new StallWatch(openStreams, resolved.writeStallMs)
-  const publishKey = resolved.publishKey === null ? null : Buffer.from(resolved.publishKey)
+  const publishKey =
+    resolved.publishKey === null ? null : new TextEncoder().encode(resolved.publishKey)
   const publishLimiter =
     resolved.publishRate === null ? null : new RateLimiter(resolved.publishRate)
   const counters = new HubCounters()
@@ -146,8 +149,8 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
 
   const authorizePublish = (request: HubRequest): void => {
     if (publishKey === null) return
-    const given = Buffer.from(bearerCredential(request.header('authorization')) ?? '')
-    if (given.length !== publishKey.length || !timingSafeEqual(given, publishKey)) {
+    const given = new TextEncoder().encode(bearerCredential(request.header('authorization')) ?? '')
+    if (!timingSafeEqual(given, publishKey)) {
       throw new SseError(
         'ERR_SSE_UNAUTHORIZED',
         'publishing needs `Authorization: Bearer <publish key>`',
@@ -200,6 +203,14 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     ['/publish', { POST: publish }],
     ['/healthz', { GET: health }],
     ['/readyz', { GET: readiness }],
+    [
+      CLIENT_SCRIPT_PATH,
+      {
+        GET: clientScriptHandler(
+          options.clientScript === undefined ? readClientScript() : options.clientScript,
+        ),
+      },
+    ],
   ])
   for (const [path, html] of Object.entries(options.pages ?? {})) {
     const page = { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } }
@@ -223,9 +234,13 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     const handler = handlers[request.method]
     if (handler !== undefined) return handler(request)
     const allow = Object.keys(handlers).join(', ')
-    return textResponse(405, `${request.method} is not allowed on ${path}; use ${allow}\n`, {
-      allow,
-    })
+    const refused = new SseError(
+      'ERR_SSE_METHOD_NOT_ALLOWED',
+      `${request.method} is not allowed on ${path}; use ${allow}`,
+    )
+    const response = errorResponse(refused, errorFormatOf(path))
+    response.headers.allow = allow
+    return response
   }
 
   const app: HubApp = {
@@ -240,7 +255,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
         if (!(error instanceof SseError)) logger.error('request failed', { error: String(error) })
         const refusal = refusalOf(error)
         if (refusal !== undefined) counters.refuse(refusal)
-        response = errorResponse(error)
+        response = errorResponse(error, errorFormatOf(request.url.pathname))
       }
       Object.assign(response.headers, cors)
       if (discoveryLink !== null) response.headers.link = discoveryLink

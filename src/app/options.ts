@@ -2,7 +2,7 @@
  * The server's options, their defaults, and the one place they are checked.
  */
 
-import type { CorsOrigins } from '../http/cors.js'
+import { type CorsOrigins, originProblem } from '../http/cors.js'
 import type { MetricsEndpoint } from '../http/metrics.js'
 import { DEFAULT_MAX_BATCH_EVENTS } from '../http/publish-request.js'
 import type { Hub } from '../hub/hub.js'
@@ -68,6 +68,11 @@ export interface HubAppOptions {
    * route (`/events`, …) is taken by the route. @defaultValue none
    */
   pages?: Readonly<Record<string, string>> | undefined
+  /**
+   * The browser build of `ssehub/client` served at `GET /ssehub-client.js`; `null`: none (404).
+   * @defaultValue the package's `dist/ssehub-client.js`, made by `npm run build`
+   */
+  clientScript?: string | Uint8Array | null | undefined
   /** Where the server logs. @defaultValue silent */
   logger?: Logger | undefined
   /**
@@ -127,6 +132,14 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
     !(Array.isArray(corsOrigins) && corsOrigins.every((o) => typeof o === 'string'))
   ) {
     throw new TypeError('`corsOrigins` must be "*" or an array of origins')
+  }
+  if (corsOrigins !== '*') {
+    for (const origin of corsOrigins) {
+      const problem = originProblem(origin)
+      if (problem !== undefined) {
+        throw new TypeError(`\`corsOrigins\` entry ${JSON.stringify(origin)} ${problem}`)
+      }
+    }
   }
   const publishKey = options.publishKey ?? null
   if (publishKey !== null && (typeof publishKey !== 'string' || publishKey.length === 0)) {

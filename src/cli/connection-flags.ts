@@ -2,6 +2,8 @@
  * `ssehub serve`'s flags for connections: how many, and how long a request may take to arrive.
  */
 import type { ListenOptions } from '../adapters/node-options.js'
+import type { FlagLabel } from './flag-layers.js'
+import type { FlagTable } from './flags.js'
 import { integerFlag } from './usage-error.js'
 
 /** The help lines of the connection flags. */
@@ -20,12 +22,12 @@ export const CONNECTION_HELP = `Connections (per process):
 
 /** The flags, for `parseArgs`. */
 export const CONNECTION_FLAGS = {
-  'max-connections': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
+  'max-connections': { type: 'string', env: 'SSEHUB_MAX_CONNECTIONS' },
+  'max-connections-per-ip': { type: 'string', env: 'SSEHUB_MAX_CONNECTIONS_PER_IP' },
   'headers-timeout': { type: 'string' },
   'body-timeout': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
-} as const
+} as const satisfies FlagTable
 
 type Values = { [K in keyof typeof CONNECTION_FLAGS]?: string }
 
@@ -34,29 +36,24 @@ const INT_MAX = Number.MAX_SAFE_INTEGER
 const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000)
 
 /**
- * The `listen` options from the flags, then environment variables; 0 turns a limit off.
+ * The `listen` options from the flags (environment and config file already layered in); 0
+ * turns a limit off.
  *
- * @throws {UsageError} for a value that is not an integer in range.
+ * @throws {UsageError} for a value that is not an integer in range, named by `label`.
  */
-export function listenOptionsFrom(values: Values, env: NodeJS.ProcessEnv): ListenOptions {
-  const count = (name: keyof Values, value: string | undefined) => {
-    const n = integerFlag(name, value === '' ? undefined : value, { min: 0, max: INT_MAX })
+export function listenOptionsFrom(values: Values, label: FlagLabel): ListenOptions {
+  const count = (name: keyof Values) => {
+    const n = integerFlag(name, values[name], { min: 0, max: INT_MAX }, label)
     return n === 0 ? null : n
   }
   const seconds = (name: keyof Values, min: number) => {
-    const s = integerFlag(name, values[name], { min, max: MAX_TIMEOUT_S })
+    const s = integerFlag(name, values[name], { min, max: MAX_TIMEOUT_S }, label)
     return s === undefined ? undefined : s === 0 ? null : s * 1000
   }
   const keepAliveTimeoutMs = seconds('keep-alive-timeout', 1)
   return {
-    maxConnections: count(
-      'max-connections',
-      values['max-connections'] ?? env.SSEHUB_MAX_CONNECTIONS,
-    ),
-    maxConnectionsPerIp: count(
-      'max-connections-per-ip',
-      values['max-connections-per-ip'] ?? env.SSEHUB_MAX_CONNECTIONS_PER_IP,
-    ),
+    maxConnections: count('max-connections'),
+    maxConnectionsPerIp: count('max-connections-per-ip'),
     headersTimeoutMs: seconds('headers-timeout', 0),
     bodyTimeoutMs: seconds('body-timeout', 0),
     keepAliveTimeoutMs: keepAliveTimeoutMs ?? undefined,

@@ -15,15 +15,20 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info'
 
 /**
- * The level asked for: the flag, else the environment variable, else {@link DEFAULT_LOG_LEVEL}.
+ * The level asked for (`--log-level`, `SSEHUB_LOG_LEVEL` or the config file, as `label` names
+ * it), else {@link DEFAULT_LOG_LEVEL}.
  *
  * @throws {UsageError} for a level not in {@link LOG_LEVELS}.
  */
-export function logLevelFrom(flag: string | undefined, env: string | undefined): LogLevel {
-  const given = flag ?? (env === '' ? undefined : env)
+export function logLevelFrom(
+  given: string | undefined,
+  label: (flag: string) => string = (flag) => `--${flag}`,
+): LogLevel {
   if (given === undefined) return DEFAULT_LOG_LEVEL
   if (!(LOG_LEVELS as readonly string[]).includes(given)) {
-    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${given}`)
+    throw new UsageError(
+      `${label('log-level')} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(given)}`,
+    )
   }
   return given as LogLevel
 }
@@ -64,5 +69,17 @@ export function createServerLogger(level: LogLevel): Logger {
     error: (message, fields) => {
       if (log.isLevelEnabled('error')) log.error(line(message, fields))
     },
+  }
+}
+
+/**
+ * `logger` with its info and warning lines left out: for what every worker of `--workers` would
+ * log alike (Redis joined, lost, back), logged by the first worker alone.
+ */
+export function errorsOnly(logger: Logger): Logger {
+  return {
+    info: () => {},
+    warn: () => {},
+    error: (message, fields) => logger.error(message, fields),
   }
 }

@@ -3,11 +3,13 @@ import cluster from 'node:cluster'
 /**
  * The `ssehub` command: `serve`, `publish`, `subscribe`.
  */
+import { reportStartFailure } from '../cluster/supervisor.js'
 import { SseError } from '../errors.js'
 import { PUBLISH_HELP, publish } from './publish.js'
 import { SERVE_HELP, serve } from './serve.js'
 import { SUBSCRIBE_HELP, subscribe } from './subscribe.js'
 import { UsageError } from './usage-error.js'
+import { packageVersion } from './version.js'
 
 const HELP = `Usage: ssehub <command> [options]
 
@@ -15,6 +17,10 @@ Commands:
   serve                      run the hub server
   publish <topic> <data>     publish one event to a running hub
   subscribe <topic...>       print a hub's events as they arrive
+
+Options:
+  -h, --help                 this help
+  -v, --version              print the version
 
 Run 'ssehub <command> --help' for a command's options.
 `
@@ -35,6 +41,11 @@ async function main(argv: string[]): Promise<number | undefined> {
       return publish(args, process.env)
     case 'subscribe':
       return subscribe(args, process.env)
+    case '-v':
+    case '--version':
+    case 'version':
+      process.stdout.write(`${packageVersion()}\n`)
+      return 0
     case undefined:
     case '-h':
     case '--help':
@@ -50,39 +61,57 @@ main(process.argv.slice(2)).then(
   (code) => {
     if (code !== undefined) process.exitCode = code
   },
-  (error: unknown) => {
-    process.exitCode = report(error)
-    // A worker of `serve --workers` is held open by its IPC channel, and Node's cluster code
-    // exits 0 when that channel closes: exit here, with the code.
-    if (cluster.isWorker) process.exit(process.exitCode)
+  async (error: unknown) => {
+    const { text, exitCode } = report(error)
+    process.exitCode = exitCode
+    if (!cluster.isWorker) return void process.stderr.write(text)
+    // A worker of `serve --workers` hands its report to the primary, which prints one for all.
+    if (!(await reportStartFailure(text))) process.stderr.write(text)
+    // A worker is held open by its IPC channel, and Node's cluster code exits 0 when that
+    // channel closes: exit here, with the code.
+    process.exit(exitCode)
   },
 )
 
-/** Prints a failed command's error as a person can act on it; returns the exit code. */
-function report(error: unknown): number {
+/** A failed command's error as a person can act on it, and the exit code. */
+function report(error: unknown): { text: string; exitCode: number } {
   const command = process.argv[2] ?? ''
   if (error instanceof UsageError) {
     const hint = command in HELPS ? `ssehub ${command} --help` : 'ssehub --help'
-    process.stderr.write(`ssehub: ${error.message}\nRun '${hint}' for usage.\n`)
-    return 2
+    return { text: `ssehub: ${error.message}\nRun '${hint}' for usage.\n`, exitCode: 2 }
   }
   if (error instanceof TypeError && command === 'serve') {
-    process.stderr.write(`ssehub: ${error.message}\n`)
-    return 2
+    return { text: `ssehub: ${error.message}\n`, exitCode: 2 }
   }
   if (error instanceof SseError && command === 'serve') {
     // Redis unreachable at start, say.
-    process.stderr.write(`ssehub: ${error.message}\n`)
-    return 1
+    return { text: `ssehub: ${error.message}\n`, exitCode: 1 }
   }
-  const code = (error as { code?: string }).code
-  if (
-    code !== undefined &&
-    ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
-  ) {
-    process.stderr.write(`ssehub: cannot listen: ${(error as Error).message}\n`)
-    return 1
+  const listen = listenFailure(error)
+  if (listen !== undefined) return { text: `ssehub: cannot listen: ${listen}\n`, exitCode: 1 }
+  return { text: `ssehub: ${(error as Error).stack ?? String(error)}\n`, exitCode: 1 }
+}
+
+/** Why the server cannot listen, and what to do, for the errors `listen` fails with. */
+function listenFailure(error: unknown): string | undefined {
+  const { code, port, address, hostname } = error as {
+    code?: unknown
+    port?: unknown
+    address?: unknown
+    hostname?: unknown
   }
-  process.stderr.write(`ssehub: ${(error as Error).stack ?? String(error)}\n`)
-  return 1
+  const where = typeof port === 'number' ? `port ${port}` : 'the port'
+  switch (code) {
+    case 'EADDRINUSE':
+      return `${where} is already in use (another ssehub?); stop it, or choose another port with --port or PORT`
+    case 'EACCES':
+      return `no permission to listen on ${where}; ports below 1024 need privileges: choose --port 3000, say, behind a proxy`
+    case 'EADDRNOTAVAIL':
+      return `${typeof address === 'string' ? address : 'the --host given'} is not an address of this machine; choose another with --host or HOST`
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host ${typeof hostname === 'string' ? JSON.stringify(hostname) : 'given'} cannot be resolved; check --host or HOST`
+    default:
+      return undefined
+  }
 }

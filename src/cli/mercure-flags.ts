@@ -2,6 +2,8 @@
  * `ssehub serve`'s Mercure flags, named as close to the Mercure hub's settings as flags allow.
  */
 import type { MercureOptions } from '../mercure/options.js'
+import type { FlagLabel } from './flag-layers.js'
+import type { FlagTable } from './flags.js'
 import { integerFlag, UsageError } from './usage-error.js'
 
 /** The help lines of the Mercure flags. */
@@ -28,13 +30,13 @@ export const MERCURE_HELP = `Mercure (/.well-known/mercure):
 
 /** The flags, for `parseArgs`. */
 export const MERCURE_FLAGS = {
-  'jwt-key': { type: 'string' },
-  'publisher-jwt-key': { type: 'string' },
-  'subscriber-jwt-key': { type: 'string' },
-  'jwt-alg': { type: 'string' },
+  'jwt-key': { type: 'string', env: 'SSEHUB_JWT_KEY' },
+  'publisher-jwt-key': { type: 'string', env: 'SSEHUB_PUBLISHER_JWT_KEY' },
+  'subscriber-jwt-key': { type: 'string', env: 'SSEHUB_SUBSCRIBER_JWT_KEY' },
+  'jwt-alg': { type: 'string', env: 'SSEHUB_JWT_ALG' },
   'publisher-jwt-alg': { type: 'string' },
   'subscriber-jwt-alg': { type: 'string' },
-  anonymous: { type: 'boolean' },
+  anonymous: { type: 'boolean', env: 'SSEHUB_ANONYMOUS' },
   subscriptions: { type: 'boolean' },
   'cookie-name': { type: 'string' },
   'discovery-url': { type: 'string' },
@@ -43,7 +45,7 @@ export const MERCURE_FLAGS = {
   'max-template-length': { type: 'string' },
   'max-template-expressions': { type: 'string' },
   'no-mercure': { type: 'boolean' },
-} as const
+} as const satisfies FlagTable
 
 type Values = {
   [K in keyof typeof MERCURE_FLAGS]?: (typeof MERCURE_FLAGS)[K] extends { type: 'boolean' }
@@ -52,49 +54,34 @@ type Values = {
 }
 
 /**
- * The Mercure options from flags, then environment variables.
+ * The Mercure options from the flags (environment and config file already layered in).
  *
- * @throws {UsageError} for an empty key, a bad limit or a bad `SSEHUB_ANONYMOUS`.
+ * @throws {UsageError} for an empty key or a bad limit, named by `label`.
  */
-export function mercureOptionsFrom(values: Values, env: NodeJS.ProcessEnv): MercureOptions | null {
+export function mercureOptionsFrom(values: Values, label: FlagLabel): MercureOptions | null {
   if (values['no-mercure']) return null
-  const key = (flag: string, value: string | undefined) => {
-    if (value === '') throw new UsageError(`--${flag} must not be empty`)
+  const key = (flag: keyof Values & `${string}-key`) => {
+    const value = values[flag]
+    if (value === '') throw new UsageError(`${label(flag)} must not be empty`)
     return value
   }
+  const limit = (flag: keyof Values) =>
+    // Below a million, which no selector list comes near.
+    integerFlag(flag, values[flag] as string | undefined, { min: 1, max: 1_000_000 }, label)
   return {
-    jwtKey: key('jwt-key', values['jwt-key'] ?? env.SSEHUB_JWT_KEY),
-    publisherJwtKey: key(
-      'publisher-jwt-key',
-      values['publisher-jwt-key'] ?? env.SSEHUB_PUBLISHER_JWT_KEY,
-    ),
-    subscriberJwtKey: key(
-      'subscriber-jwt-key',
-      values['subscriber-jwt-key'] ?? env.SSEHUB_SUBSCRIBER_JWT_KEY,
-    ),
-    jwtAlgorithm: values['jwt-alg'] ?? env.SSEHUB_JWT_ALG,
+    jwtKey: key('jwt-key'),
+    publisherJwtKey: key('publisher-jwt-key'),
+    subscriberJwtKey: key('subscriber-jwt-key'),
+    jwtAlgorithm: values['jwt-alg'],
     publisherJwtAlgorithm: values['publisher-jwt-alg'],
     subscriberJwtAlgorithm: values['subscriber-jwt-alg'],
-    anonymous:
-      values.anonymous === true ? true : booleanEnv('SSEHUB_ANONYMOUS', env.SSEHUB_ANONYMOUS),
+    anonymous: values.anonymous,
     subscriptions: values.subscriptions,
     cookieName: values['cookie-name'],
     discoveryUrl: values['discovery-url'],
-    maxSelectors: limit('max-selectors', values['max-selectors']),
-    maxClaimSelectors: limit('max-claim-selectors', values['max-claim-selectors']),
-    maxTemplateLength: limit('max-template-length', values['max-template-length']),
-    maxTemplateExpressions: limit('max-template-expressions', values['max-template-expressions']),
+    maxSelectors: limit('max-selectors'),
+    maxClaimSelectors: limit('max-claim-selectors'),
+    maxTemplateLength: limit('max-template-length'),
+    maxTemplateExpressions: limit('max-template-expressions'),
   }
-}
-
-/** A selector limit: below a million, which no selector list comes near. */
-function limit(flag: string, value: string | undefined): number | undefined {
-  return integerFlag(flag, value, { min: 1, max: 1_000_000 })
-}
-
-function booleanEnv(name: string, value: string | undefined): boolean | undefined {
-  if (value === undefined || value === '') return undefined
-  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true
-  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false
-  throw new UsageError(`${name} must be 1 or 0 (true or false), got ${JSON.stringify(value)}`)
 }

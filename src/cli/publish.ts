@@ -2,6 +2,7 @@
  * `ssehub publish`: send one event to a running hub.
  */
 import { parseArgs } from 'node:util'
+import { describeFetchFailure, refusalMessage } from './fetch-errors.js'
 import { integerFlag, joinDashedValues, UsageError, urlFlag, usageErrors } from './usage-error.js'
 
 export const PUBLISH_HELP = `Usage: ssehub publish <topic> <data> [options]
@@ -54,12 +55,19 @@ export async function publish(args: string[], env: NodeJS.ProcessEnv): Promise<n
   try {
     response = await fetch(new URL('publish', withSlash(base)), { method: 'POST', headers, body })
   } catch (error) {
-    process.stderr.write(`ssehub: cannot reach ${base.href}: ${causeOf(error)}\n`)
+    process.stderr.write(`ssehub: cannot reach ${base.href}: ${describeFetchFailure(error)}\n`)
     return 1
   }
-  const text = (await response.text()).trim()
+  let text: string
+  try {
+    text = (await response.text()).trim()
+  } catch (error) {
+    process.stderr.write(`ssehub: no answer from ${base.href}: ${describeFetchFailure(error)}\n`)
+    return 1
+  }
   if (response.status !== 200) {
-    process.stderr.write(`ssehub: publish failed: ${response.status} ${text}\n`)
+    const refusal = refusalMessage(response.status, text, response.headers.get('content-type'))
+    process.stderr.write(`ssehub: publish failed: ${refusal}\n`)
     return 1
   }
   process.stdout.write(`${text}\n`)
@@ -69,10 +77,4 @@ export async function publish(args: string[], env: NodeJS.ProcessEnv): Promise<n
 /** `new URL('publish', base)` replaces the last path segment unless the base ends in `/`. */
 export function withSlash(url: URL): URL {
   return url.pathname.endsWith('/') ? url : new URL(`${url.href}/`)
-}
-
-/** The most telling message of a fetch failure (undici hides it in `cause`). */
-export function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  return cause?.code ?? cause?.message ?? String(error)
 }

@@ -16,20 +16,28 @@ import { CLOCK_TOPIC, startClock } from '../demo/clock.js'
 import { demoPages, startDemo } from '../demo/demo.js'
 import { withSlowNetwork } from '../demo/slow-network.js'
 import { SseError } from '../errors.js'
+import { originProblem } from '../http/cors.js'
 import { createHub } from '../hub/hub.js'
 import { createMemoryTransport } from '../hub/memory-transport.js'
-import type { HubOptions } from '../hub/options.js'
+import type { HistoryLimits, HubOptions } from '../hub/options.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
 import { resolveMercureOptions } from '../mercure/options.js'
+import { subscriptionUpdates } from '../mercure/subscriptions.js'
 import { DEFAULT_REDIS_STREAM, type RedisTransportOptions } from '../redis/options.js'
 import type { RedisTransport } from '../redis/redis-transport.js'
+import { redactUrl } from '../urls.js'
+import { readConfigFile } from './config-file.js'
 import { CONNECTION_FLAGS, CONNECTION_HELP, listenOptionsFrom } from './connection-flags.js'
-import { createServerLogger, LOG_LEVELS, logLevelFrom } from './log.js'
+import { type FlagLabel, layerFlags } from './flag-layers.js'
+import type { FlagTable } from './flags.js'
+import { createServerLogger, errorsOnly, LOG_LEVELS, logLevelFrom } from './log.js'
 import { MERCURE_FLAGS, MERCURE_HELP, mercureOptionsFrom } from './mercure-flags.js'
+import { effectiveConfig } from './print-config.js'
 import { servePrimaryMetricsFor, serverMetrics } from './server-metrics.js'
 import { TLS_FLAGS, TLS_HELP, tlsOptionsFrom } from './tls-flags.js'
 import { integerFlag, joinDashedValues, UsageError, usageErrors } from './usage-error.js'
+import { packageVersion } from './version.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
@@ -52,7 +60,9 @@ Options:
                              (env SSEHUB_HISTORY_FILE; default: none, in memory)
   --history-age <seconds>    with --history-file: oldest event kept (default: no bound)
   --max-buffered-bytes <n>   unsent bytes before a slow client is cut (default 1048576)
-  --cors-origins <list>      comma-separated origins, or * for any (default *)
+  --cors-origins <list>      comma-separated origins, each exactly as a browser sends it
+                             (https://app.example:8443: no path, no trailing slash),
+                             or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
                              default: none, publishing is open)
   --demo                     the demo (npm start): the pages at / and /console, the clock,
@@ -78,6 +88,11 @@ Options:
                              closing, so a load balancer stops sending clients (default 0)
   --log-level <level>        ${LOG_LEVELS.join(', ')} (env SSEHUB_LOG_LEVEL;
                              default info)
+  --config <file>            read settings from this JSON file: each flag's name in camelCase,
+                             {"historySize": 100, "noClock": true}; a flag, then its env
+                             variable, overrides the file, which overrides the defaults
+  --print-config             print the settings in effect (secrets redacted) and exit
+  --version                  print the version and exit
   -h, --help                 this help
 
 Scale-out (several nodes behind a load balancer, one Redis):
@@ -94,20 +109,24 @@ ${CONNECTION_HELP}
 ${TLS_HELP}
 ${MERCURE_HELP}`
 
-const OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
+/**
+ * The flags of `serve`, one entry each: the `parseArgs` spec, the environment variable, and (by
+ * its camelCase name) the config file key. The help text must name each (a test checks).
+ */
+export const SERVE_FLAGS = {
+  port: { type: 'string', env: 'PORT' },
+  host: { type: 'string', env: 'HOST' },
   heartbeat: { type: 'string' },
   retry: { type: 'string' },
   'retry-spread': { type: 'string' },
   'write-stall': { type: 'string' },
   'history-size': { type: 'string' },
   'history-bytes': { type: 'string' },
-  'history-file': { type: 'string' },
+  'history-file': { type: 'string', env: 'SSEHUB_HISTORY_FILE' },
   'history-age': { type: 'string' },
   'max-buffered-bytes': { type: 'string' },
   'cors-origins': { type: 'string' },
-  'publish-key': { type: 'string' },
+  'publish-key': { type: 'string', env: 'SSEHUB_PUBLISH_KEY' },
   'no-clock': { type: 'boolean' },
   clock: { type: 'boolean' },
   demo: { type: 'boolean' },
@@ -118,19 +137,22 @@ const OPTIONS = {
   'max-subscription-topics': { type: 'string' },
   'publish-rate': { type: 'string' },
   'publish-burst': { type: 'string' },
-  workers: { type: 'string' },
+  workers: { type: 'string', env: 'SSEHUB_WORKERS' },
   'drain-delay': { type: 'string' },
-  'log-level': { type: 'string' },
-  redis: { type: 'string' },
+  'log-level': { type: 'string', env: 'SSEHUB_LOG_LEVEL' },
+  redis: { type: 'string', env: 'REDIS_URL' },
   'redis-stream': { type: 'string' },
   'redis-stream-max-len': { type: 'string' },
   'redis-stream-max-age': { type: 'string' },
   'redis-node-lease': { type: 'string' },
+  config: { type: 'string' },
+  'print-config': { type: 'boolean' },
+  version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...CONNECTION_FLAGS,
   ...TLS_FLAGS,
   ...MERCURE_FLAGS,
-} as const
+} as const satisfies FlagTable
 
 const INT_MAX = Number.MAX_SAFE_INTEGER
 /** More workers than this is a typo, not a machine. */
@@ -138,43 +160,55 @@ const MAX_WORKERS = 1024
 
 /** Runs `serve`; resolves once the server is listening. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { values } = usageErrors(() =>
+  const { values: given } = usageErrors(() =>
     parseArgs({
-      args: joinDashedValues(args, OPTIONS),
-      options: OPTIONS,
+      args: joinDashedValues(args, SERVE_FLAGS),
+      options: SERVE_FLAGS,
       allowPositionals: false,
       strict: true,
     }),
   )
-  if (values.help) return void process.stdout.write(SERVE_HELP)
-  const port = integerFlag('port', values.port ?? env.PORT, { min: 0, max: 65_535 }) ?? 3000
-  const heartbeatS = integerFlag('heartbeat', values.heartbeat, { min: 0, max: 86_400 })
-  const corsList = values['cors-origins']
-  const corsOrigins =
-    corsList === undefined || corsList === '*' ? '*' : corsList.split(',').map((o) => o.trim())
-  if (corsOrigins !== '*' && corsOrigins.some((o) => o === '')) {
-    throw new UsageError('--cors-origins must be * or a comma-separated list of origins')
-  }
-  const publishKey = values['publish-key'] ?? env.SSEHUB_PUBLISH_KEY
-  if (publishKey === '') throw new UsageError('--publish-key must not be empty')
-  const mercure = mercureOptionsFrom(values, env)
+  if (given.help) return void process.stdout.write(SERVE_HELP)
+  if (given.version) return void process.stdout.write(`${packageVersion()}\n`)
+  const file = given.config === undefined ? undefined : readConfigFile(given.config, SERVE_FLAGS)
+  const layered = layerFlags(SERVE_FLAGS, given, env, file)
+  const values = layered.values as ServeValues
+  const { label } = layered
+  const int = (name: keyof ServeValues, range: { min: number; max: number }) =>
+    integerFlag(name, values[name] as string | undefined, range, label)
+  const port = int('port', { min: 0, max: 65_535 }) ?? 3000
+  const heartbeatS = int('heartbeat', { min: 0, max: 86_400 })
+  const corsOrigins = corsOriginsFrom(values['cors-origins'], label)
+  const publishKey = values['publish-key']
+  if (publishKey === '') throw new UsageError(`${label('publish-key')} must not be empty`)
+  const mercure = mercureOptionsFrom(values, label)
   // Checked here, once, so a bad key stops the command before any worker starts.
   if (mercure !== null) resolveMercureOptions(mercure)
-  const redis = redisConfig(values, env)
-  const connections = listenOptionsFrom(values, env)
-  const tls = tlsOptionsFrom(values, env)
+  const redis = redisConfig(values, label)
+  const connections = listenOptionsFrom(values, label)
+  const tls = tlsOptionsFrom(values, label)
   const history = {
-    historySize: integerFlag('history-size', values['history-size'], { min: 0, max: INT_MAX }),
-    historyBytes: integerFlag('history-bytes', values['history-bytes'], { min: 0, max: INT_MAX }),
+    historySize: int('history-size', { min: 0, max: INT_MAX }),
+    historyBytes: int('history-bytes', { min: 0, max: INT_MAX }),
   }
-  const limits = limitFlags(values)
-  const historyFile = historyFileConfig(values, env, history, redis !== undefined)
-  const workers =
-    integerFlag('workers', values.workers ?? env.SSEHUB_WORKERS, { min: 1, max: MAX_WORKERS }) ??
-    availableParallelism()
-  const drainS = integerFlag('drain-delay', values['drain-delay'], { min: 0, max: 3600 }) ?? 0
+  const limits = limitFlags(values, label)
+  const historyFile = historyFileConfig(values, label, history, redis !== undefined)
+  const workers = int('workers', { min: 1, max: MAX_WORKERS }) ?? availableParallelism()
+  const drainS = int('drain-delay', { min: 0, max: 3600 }) ?? 0
+  const streams = {
+    retryMs: int('retry', { min: 0, max: INT_MAX }),
+    retrySpreadMs: int('retry-spread', { min: 0, max: INT_MAX }),
+    writeStallMs: secondsOrOff(int('write-stall', { min: 0, max: 86_400 })),
+    maxBufferedBytes: int('max-buffered-bytes', { min: 1, max: INT_MAX }),
+  }
   const clock = (values.demo === true || values.clock === true) && values['no-clock'] !== true
-  const logger = createServerLogger(logLevelFrom(values['log-level'], env.SSEHUB_LOG_LEVEL))
+  const logLevel = logLevelFrom(values['log-level'], label)
+  if (values['print-config']) {
+    // After every check: what it prints is a configuration that starts.
+    process.stdout.write(`${JSON.stringify(effectiveConfig(SERVE_FLAGS, layered), null, 2)}\n`)
+    return
+  }
+  const logger = createServerLogger(logLevel)
   const warnings = () => {
     if (publishKey === undefined) {
       logger.warn(
@@ -190,14 +224,17 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     // The primary holds the hub's state (unless Redis does) and supervises; workers serve.
     const stored =
       redis === undefined ? await localTransport(history, historyFile, logger) : undefined
-    const state = stored === undefined ? null : servePrimaryState(stored, logger)
+    const state =
+      stored === undefined ? null : servePrimaryState(stored, logger, subscriptionUpdates)
     servePrimaryMetricsFor(stored)
     let url: string
     try {
       url = await superviseWorkers({ count: workers, logger, state, drainMs: drainS * 1000 })
     } catch (error) {
-      // The worker has already said why on stderr.
-      logger.error('could not start the workers', { error: (error as Error).message })
+      const report = error instanceof WorkerStartError ? error.report : undefined
+      // The first failing worker's own words, once; they all failed alike.
+      if (report !== undefined) process.stderr.write(report)
+      else logger.error('could not start the workers', { error: (error as Error).message })
       process.exitCode = error instanceof WorkerStartError ? error.exitCode : 1
       return
     }
@@ -209,7 +246,9 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   }
 
   const worker = cluster.isWorker ? Number(env[WORKER_INDEX_ENV] ?? 0) : null
-  const shared = redis !== undefined ? await connectRedis(redis, logger) : undefined
+  // Every worker connects to Redis alike, and loses it alike: the first worker tells of it.
+  const redisLogger = worker !== null && worker > 0 ? errorsOnly(logger) : logger
+  const shared = redis !== undefined ? await connectRedis(redis, redisLogger) : undefined
   const ipc = redis === undefined && worker !== null ? createIpcTransport() : undefined
   const transport = shared ?? ipc ?? (await localTransport(history, historyFile, logger))
   const hub = createHub({ transport, logger, ...limits.hub })
@@ -217,20 +256,12 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   const subscriptionStore =
     mercure?.subscriptions !== true
       ? undefined
-      : (shared?.shareSubscriptions(redis?.nodeLeaseMs) ??
+      : (shared?.shareSubscriptions(subscriptionUpdates, redis?.nodeLeaseMs) ??
         (ipc === undefined ? undefined : workerSubscriptionStore(ipc, logger)))
   const app = createHubApp({
     hub,
     heartbeatMs: secondsOrOff(heartbeatS),
-    retryMs: integerFlag('retry', values.retry, { min: 0, max: INT_MAX }),
-    retrySpreadMs: integerFlag('retry-spread', values['retry-spread'], { min: 0, max: INT_MAX }),
-    writeStallMs: secondsOrOff(
-      integerFlag('write-stall', values['write-stall'], { min: 0, max: 86_400 }),
-    ),
-    maxBufferedBytes: integerFlag('max-buffered-bytes', values['max-buffered-bytes'], {
-      min: 1,
-      max: INT_MAX,
-    }),
+    ...streams,
     corsOrigins,
     publishKey: publishKey ?? null,
     defaultTopic: clock ? CLOCK_TOPIC : null,
@@ -242,14 +273,16 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
   })
   // Each process runs its own (ephemeral) clock and demo topics, for its own streams.
   const stopDemo = values.demo
-    ? startDemo(app, { historySize: ipc === undefined ? () => hub.history().length : undefined })
+    ? startDemo(app, {
+        historySize: ipc === undefined ? () => hub.historyStats().events : undefined,
+      })
     : clock
       ? startClock(hub, CLOCK_TOPIC, 1000)
       : () => {}
   const served = values.demo ? withSlowNetwork(app) : app
   const running = await listen(served, {
     port,
-    host: values.host ?? env.HOST,
+    host: values.host,
     ...connections,
     tls: tls ?? null,
   })
@@ -292,7 +325,9 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
 }
 
 type ServeValues = {
-  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
+  [K in keyof typeof SERVE_FLAGS]?: (typeof SERVE_FLAGS)[K]['type'] extends 'boolean'
+    ? boolean
+    : string
 }
 
 /**
@@ -301,9 +336,12 @@ type ServeValues = {
  *
  * @throws {UsageError} for a bad flag.
  */
-function limitFlags(values: ServeValues): { hub: HubOptions; app: HubAppOptions } {
+function limitFlags(
+  values: ServeValues,
+  label: FlagLabel,
+): { hub: HubOptions; app: HubAppOptions } {
   const count = (name: keyof ServeValues) =>
-    integerFlag(name, values[name] as string | undefined, { min: 1, max: INT_MAX })
+    integerFlag(name, values[name] as string | undefined, { min: 1, max: INT_MAX }, label)
   const publishRate = count('publish-rate')
   const publishBurst = count('publish-burst')
   if (publishBurst !== undefined && publishRate === undefined) {
@@ -337,8 +375,8 @@ type RedisConfig = Omit<RedisTransportOptions, 'logger'> & {
  *
  * @throws {UsageError} for a bad flag, or one that needs `--redis` without it.
  */
-function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig | undefined {
-  const url = values.redis ?? (env.REDIS_URL === '' ? undefined : env.REDIS_URL)
+function redisConfig(values: ServeValues, label: FlagLabel): RedisConfig | undefined {
+  const url = values.redis
   const redisFlags = [
     'redis-stream',
     'redis-stream-max-len',
@@ -351,7 +389,9 @@ function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig |
     return undefined
   }
   if (!/^rediss?:\/\/[^/]/.test(url)) {
-    throw new UsageError(`--redis must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`)
+    throw new UsageError(
+      `${label('redis')} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`,
+    )
   }
   const memoryOnly = (['history-size', 'history-bytes'] as const).find(
     (n) => values[n] !== undefined,
@@ -363,20 +403,35 @@ function redisConfig(values: ServeValues, env: NodeJS.ProcessEnv): RedisConfig |
   }
   const stream = values['redis-stream']
   if (stream === '') throw new UsageError('--redis-stream must not be empty')
-  const maxLen = integerFlag('redis-stream-max-len', values['redis-stream-max-len'], {
-    min: 0,
-    max: INT_MAX,
-  })
-  const maxAgeS = integerFlag('redis-stream-max-age', values['redis-stream-max-age'], {
-    min: 0,
-    max: INT_MAX / 1000,
-  })
+  const maxLen = integerFlag(
+    'redis-stream-max-len',
+    values['redis-stream-max-len'],
+    {
+      min: 0,
+      max: INT_MAX,
+    },
+    label,
+  )
+  const maxAgeS = integerFlag(
+    'redis-stream-max-age',
+    values['redis-stream-max-age'],
+    {
+      min: 0,
+      max: INT_MAX / 1000,
+    },
+    label,
+  )
   // Renewed every third of it, with replies awaited up to 2 s: shorter, a busy node could
   // be taken for dead.
-  const leaseS = integerFlag('redis-node-lease', values['redis-node-lease'], {
-    min: 3,
-    max: INT_MAX / 1000,
-  })
+  const leaseS = integerFlag(
+    'redis-node-lease',
+    values['redis-node-lease'],
+    {
+      min: 3,
+      max: INT_MAX / 1000,
+    },
+    label,
+  )
   if (leaseS !== undefined && values.subscriptions !== true) {
     throw new UsageError('--redis-node-lease needs --subscriptions')
   }
@@ -400,13 +455,17 @@ type HistoryFileConfig = { path: string; historyAgeMs: number | null }
  */
 function historyFileConfig(
   values: ServeValues,
-  env: NodeJS.ProcessEnv,
-  history: { historySize: number | undefined },
+  label: FlagLabel,
+  history: HistoryLimits,
   withRedis: boolean,
 ): HistoryFileConfig | undefined {
-  const path =
-    values['history-file'] ?? (env.SSEHUB_HISTORY_FILE === '' ? undefined : env.SSEHUB_HISTORY_FILE)
-  const ageS = integerFlag('history-age', values['history-age'], { min: 1, max: INT_MAX / 1000 })
+  const path = values['history-file']
+  const ageS = integerFlag(
+    'history-age',
+    values['history-age'],
+    { min: 1, max: INT_MAX / 1000 },
+    label,
+  )
   if (path === undefined) {
     if (ageS !== undefined) throw new UsageError('--history-age needs --history-file')
     return undefined
@@ -431,7 +490,7 @@ function historyFileConfig(
  *   optional package lmdb is not installed.
  */
 async function localTransport(
-  history: { historySize: number | undefined; historyBytes: number | undefined },
+  history: HistoryLimits,
   file: HistoryFileConfig | undefined,
   logger: Logger,
 ): Promise<Transport> {
@@ -461,7 +520,7 @@ async function connectRedis(config: RedisConfig, logger: Logger): Promise<RedisT
   const { nodeLeaseMs: _, ...options } = config
   const transport = await createRedisTransport({ ...options, logger })
   logger.info('joined the cluster on Redis', {
-    redis: config.url.replace(/\/\/[^@/]*@/, '//***@'),
+    redis: redactUrl(config.url),
     stream: config.stream ?? DEFAULT_REDIS_STREAM,
   })
   return transport
@@ -470,4 +529,26 @@ async function connectRedis(config: RedisConfig, logger: Logger): Promise<RedisT
 /** A flag in seconds as milliseconds: `undefined` stays the default, 0 is off (`null`). */
 function secondsOrOff(seconds: number | undefined): number | null | undefined {
   return seconds === undefined ? undefined : seconds === 0 ? null : seconds * 1000
+}
+
+/**
+ * `--cors-origins`: `*` (the default), or a comma-separated list of exact origins.
+ *
+ * @throws {UsageError} naming the entry that is not an origin and how to write it.
+ */
+function corsOriginsFrom(list: string | undefined, label: FlagLabel): '*' | string[] {
+  if (list === undefined || list.trim() === '*') return '*'
+  const origins = list.split(',').map((o) => o.trim())
+  for (const origin of origins) {
+    if (origin === '' || origin === '*') {
+      throw new UsageError(
+        `${label('cors-origins')} must be * alone or a comma-separated list of origins, got ${JSON.stringify(list)}`,
+      )
+    }
+    const problem = originProblem(origin)
+    if (problem !== undefined) {
+      throw new UsageError(`${label('cors-origins')}: ${JSON.stringify(origin)} ${problem}`)
+    }
+  }
+  return origins
 }

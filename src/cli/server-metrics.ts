@@ -37,6 +37,6 @@ export function serverMetrics(
  * and, when it holds the hub's state (`stored`, without Redis), the history's size.
  */
 export function servePrimaryMetricsFor(stored: Transport | undefined): PrimaryMetrics {
-  const history = stored === undefined ? null : () => stored.history()
+  const history = stored === undefined ? null : () => stored.historyStats()
   return servePrimaryMetrics(createMetricsRegistry({ history }))
 }

@@ -3,7 +3,8 @@
  */
 import { parseArgs } from 'node:util'
 import { subscribe as subscribeTo } from '../client/subscribe.js'
-import { causeOf, withSlash } from './publish.js'
+import { describeStreamFailure } from './fetch-errors.js'
+import { withSlash } from './publish.js'
 import { joinDashedValues, UsageError, urlFlag, usageErrors } from './usage-error.js'
 
 export const SUBSCRIBE_HELP = `Usage: ssehub subscribe <topic...> [options]
@@ -61,7 +62,7 @@ export async function subscribe(args: string[], env: NodeJS.ProcessEnv): Promise
     onStatus: (status) => {
       const message = status.connected
         ? 'connected'
-        : `disconnected: ${causeOf(status.error.cause ?? status.error)}`
+        : `disconnected: ${describeStreamFailure(status.error)}`
       process.stderr.write(`ssehub: ${message}\n`)
     },
   })

@@ -5,6 +5,8 @@ import { createPrivateKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
 import type { ListenTlsOptions } from '../adapters/node-options.js'
+import type { FlagLabel } from './flag-layers.js'
+import type { FlagTable } from './flags.js'
 import { UsageError } from './usage-error.js'
 
 /** The help lines of the TLS flags. */
@@ -17,9 +19,10 @@ export const TLS_HELP = `HTTPS and HTTP/2:
 
 /** The flags, for `parseArgs`. */
 export const TLS_FLAGS = {
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-} as const
+  'tls-cert': { type: 'string', env: 'SSEHUB_TLS_CERT' },
+  // A path to the key, not the key: shown by --print-config.
+  'tls-key': { type: 'string', env: 'SSEHUB_TLS_KEY', secret: false },
+} as const satisfies FlagTable
 
 type Values = { [K in keyof typeof TLS_FLAGS]?: string }
 
@@ -27,60 +30,56 @@ type Values = { [K in keyof typeof TLS_FLAGS]?: string }
 const MAX_PEM_BYTES = 1024 * 1024
 
 /**
- * The certificate and key from the flags, then environment variables, read and checked now
- * (before any worker starts); `undefined` without either.
+ * The certificate and key from the flags (environment and config file already layered in), read
+ * and checked now (before any worker starts); `undefined` without either.
  *
- * @throws {UsageError} naming the flag: one without the other, a file that cannot be read, or
- *   files that do not hold a PEM certificate and its key.
+ * @throws {UsageError} naming the flag as `label` gives it: one without the other, a file that
+ *   cannot be read, or files that do not hold a PEM certificate and its key.
  */
-export function tlsOptionsFrom(
-  values: Values,
-  env: NodeJS.ProcessEnv,
-): ListenTlsOptions | undefined {
-  const certPath = values['tls-cert'] ?? nonEmpty(env.SSEHUB_TLS_CERT)
-  const keyPath = values['tls-key'] ?? nonEmpty(env.SSEHUB_TLS_KEY)
+export function tlsOptionsFrom(values: Values, label: FlagLabel): ListenTlsOptions | undefined {
+  const certPath = values['tls-cert']
+  const keyPath = values['tls-key']
   if (certPath === undefined && keyPath === undefined) return undefined
   if (certPath === undefined)
     throw new UsageError('--tls-key needs --tls-cert (or SSEHUB_TLS_CERT)')
   if (keyPath === undefined) throw new UsageError('--tls-cert needs --tls-key (or SSEHUB_TLS_KEY)')
-  const cert = readPem('tls-cert', certPath)
-  const key = readPem('tls-key', keyPath)
+  const cert = readPem(label('tls-cert'), certPath)
+  const key = readPem(label('tls-key'), keyPath)
   try {
     createSecureContext({ cert })
   } catch (error) {
-    throw new UsageError(`--tls-cert ${certPath}: not a PEM certificate (${reason(error)})`)
+    throw new UsageError(
+      `${label('tls-cert')} ${certPath}: not a PEM certificate (${reason(error)})`,
+    )
   }
   try {
     createPrivateKey(key)
   } catch (error) {
     throw new UsageError(
-      `--tls-key ${keyPath}: not an unencrypted PEM private key (${reason(error)})`,
+      `${label('tls-key')} ${keyPath}: not an unencrypted PEM private key (${reason(error)})`,
     )
   }
   try {
     createSecureContext({ cert, key })
   } catch (error) {
     throw new UsageError(
-      `--tls-key ${keyPath}: not the private key of --tls-cert's certificate (${reason(error)})`,
+      `${label('tls-key')} ${keyPath}: not the private key of --tls-cert's certificate (${reason(error)})`,
     )
   }
   return { cert, key }
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === '' ? undefined : value
-}
-
-function readPem(flag: keyof Values, path: string): Buffer {
-  if (path === '') throw new UsageError(`--${flag} must not be empty`)
+/** Reads the PEM file at `path`, given as `named` (`--tls-cert`, `SSEHUB_TLS_CERT`, …). */
+function readPem(named: string, path: string): Buffer {
+  if (path === '') throw new UsageError(`${named} must not be empty`)
   let pem: Buffer
   try {
     pem = readFileSync(path)
   } catch (error) {
-    throw new UsageError(`--${flag} ${path}: cannot read it (${reason(error)})`)
+    throw new UsageError(`${named} ${path}: cannot read it (${reason(error)})`)
   }
   if (pem.byteLength === 0 || pem.byteLength > MAX_PEM_BYTES) {
-    throw new UsageError(`--${flag} ${path}: not a PEM file (${pem.byteLength} bytes)`)
+    throw new UsageError(`${named} ${path}: not a PEM file (${pem.byteLength} bytes)`)
   }
   return pem
 }

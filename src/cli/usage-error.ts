@@ -63,7 +63,9 @@ export function joinDashedValues(
 }
 
 /**
- * Reads an integer flag (or its environment fallback) and checks its range.
+ * Reads an integer flag and checks its range. `label` names where the value was given, for the
+ * message: the flag (`--port`, the default), its environment variable (`PORT`), or its config
+ * file key.
  *
  * @throws {UsageError} `--port must be an integer from 0 to 65535, got "x"`
  */
@@ -71,12 +73,13 @@ export function integerFlag(
   name: string,
   value: string | undefined,
   range: { min: number; max: number },
+  label: (flag: string) => string = (flag) => `--${flag}`,
 ): number | undefined {
   if (value === undefined) return undefined
   const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN
   if (!(parsed >= range.min && parsed <= range.max)) {
     throw new UsageError(
-      `--${name} must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`,
+      `${label(name)} must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`,
     )
   }
   return parsed

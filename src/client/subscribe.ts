@@ -1,10 +1,12 @@
 /**
- * A fetch-based event-stream client on the protocol parser: reconnects, honours `retry:`,
- * resumes with `Last-Event-ID`. Runs in Node and browsers (no `node:` imports).
+ * `subscribe(url, options)`: the callback form of the client, for Node programs that keep a
+ * stream up until told to stop (the `ssehub subscribe` command is one). On the same connection
+ * as `EventSource`; never shared among tabs.
  */
-import { SseError } from '../errors.js'
-import { createParser } from '../protocol/parse.js'
+import type { SseError } from '../protocol/errors.js'
 import type { ParsedEvent } from '../protocol/types.js'
+import { openConnection } from './connection.js'
+import { resolveInit } from './options.js'
 
 /** Default for {@link SubscribeOptions.initialRetryMs}: wait before reconnecting, unless the server says otherwise. */
 export const DEFAULT_INITIAL_RETRY_MS = 1000
@@ -34,8 +36,8 @@ export interface SubscribeOptions {
  *
  * Like `EventSource`: a dropped connection is retried after the server's `retry:` (or the
  * default), sending the last event id seen. Unlike it: a failed attempt (refused connection, a
- * status other than 200, a body that is not `text/event-stream`) is retried too, with doubling
- * back-off up to `maxRetryMs`, and reported through `onStatus`.
+ * status other than 200, a body that is not `text/event-stream`) is retried too, with
+ * exponential back-off and full jitter up to `maxRetryMs`, and reported through `onStatus`.
  *
  * @example
  * const controller = new AbortController()
@@ -44,81 +46,31 @@ export interface SubscribeOptions {
  *   signal: controller.signal,
  * })
  */
-export async function subscribe(url: string | URL, options: SubscribeOptions): Promise<void> {
-  let retryMs = options.initialRetryMs ?? DEFAULT_INITIAL_RETRY_MS
-  const maxRetryMs = options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS
-  let failures = 0
-  const parser = createParser({
-    onEvent: options.onEvent,
-    onRetry: (ms) => {
-      retryMs = ms
-    },
-  })
-  parser.reset({ lastEventId: options.lastEventId ?? '' })
+export function subscribe(url: string | URL, options: SubscribeOptions): Promise<void> {
   const signal = options.signal
-  const aborted = () => signal?.aborted === true
-  while (!aborted()) {
-    try {
-      await readOnce(url, options, parser, () => {
-        failures = 0
-        options.onStatus?.({ connected: true })
-      })
-      options.onStatus?.({
-        connected: false,
-        error: new SseError('ERR_SSE_CONNECT_FAILED', 'the server ended the stream'),
-      })
-    } catch (error) {
-      if (aborted()) break
-      failures++
-      const reason =
-        error instanceof SseError
-          ? error
-          : new SseError('ERR_SSE_CONNECT_FAILED', String(error), { cause: error })
-      options.onStatus?.({ connected: false, error: reason })
-    }
-    parser.reset()
-    const delay = Math.min(maxRetryMs, retryMs * 2 ** Math.max(0, failures - 1))
-    await sleep(delay, signal)
-  }
-}
-
-async function readOnce(
-  url: string | URL,
-  options: SubscribeOptions,
-  parser: ReturnType<typeof createParser>,
-  onOpen: () => void,
-): Promise<void> {
-  const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers }
-  if (parser.lastEventId !== '') headers['last-event-id'] = parser.lastEventId
-  const init: RequestInit = { headers, cache: 'no-store' }
-  if (options.signal !== undefined) init.signal = options.signal
-  const response = await fetch(url, init)
-  const type = response.headers.get('content-type') ?? ''
-  if (response.status !== 200 || !type.startsWith('text/event-stream') || response.body === null) {
-    const text = await response.text().catch(() => '')
-    throw new SseError(
-      'ERR_SSE_CONNECT_FAILED',
-      `expected 200 text/event-stream, got ${response.status} ${type}: ${text.trim().slice(0, 200)}`,
-    )
-  }
-  onOpen()
-  const reader = response.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return
-    parser.feed(value)
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve()
+  const initialMs = options.initialRetryMs ?? DEFAULT_INITIAL_RETRY_MS
+  const init = resolveInit({
+    headers: options.headers,
+    lastEventId: options.lastEventId,
+    reconnectionMs: initialMs,
+    retryOnFailure: { initialMs, maxMs: options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS },
+    share: false,
+  })
+  if (init.retryOnFailure !== null) init.retryOnFailure.everyStatus = true
   return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
+    const connection = openConnection(new URL(String(url)), init, {
+      open: () => options.onStatus?.({ connected: true }),
+      message: (event) => options.onEvent(event),
+      error: (error) => options.onStatus?.({ connected: false, error }),
+    })
+    signal?.addEventListener(
+      'abort',
+      () => {
+        connection.close()
+        resolve()
+      },
+      { once: true },
+    )
   })
 }

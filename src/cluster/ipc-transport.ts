@@ -13,6 +13,7 @@ import {
   type TurnMessage,
   type WorkerRequest,
 } from './messages.js'
+import { oncePerTurn } from './once-per-turn.js'
 
 /** The IPC end a worker talks through: its own `process`. */
 export interface IpcChannel {
@@ -74,13 +75,14 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
     // Their waiters were rejected on disconnect.
     if (!gone) channel.send?.({ kind: 'requests', requests } satisfies RequestsMessage)
   }
+  const scheduleSend = oncePerTurn(sendTurn)
   const request = <T>(message: DistributiveOmit<WorkerRequest, 'requestId'>): Promise<T> => {
     if (gone || channel.send === undefined) return Promise.reject(unavailable())
     const requestId = nextRequestId++
     return new Promise<T>((resolve, reject) => {
       waiting.set(requestId, { resolve: resolve as (value: unknown) => void, reject })
-      if (outgoing.length === 0) setImmediate(sendTurn)
       outgoing.push({ ...message, requestId } as WorkerRequest)
+      scheduleSend()
     })
   }
 
@@ -99,9 +101,11 @@ export function createIpcTransport(channel: IpcChannel = process as IpcChannel):
       listener = next
     },
     // The history lives in the primary.
-    history: () => [],
+    historyStats: () => ({ events: 0, bytes: 0 }),
     reachable: () => !gone,
     close() {
+      // Requests after this would wait for replies no one listens for: refused instead.
+      gone = true
       channel.off('message', onMessage)
       for (const waiter of waiting.values()) waiter.reject(unavailable())
       waiting.clear()

@@ -5,8 +5,8 @@
  * as text: see {@link WireEvent}.
  */
 import type { SseErrorCode } from '../errors.js'
+import type { ActiveSubscription, SubscriptionList } from '../hub/active-subscriptions.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
-import type { ActiveSubscription, SubscriptionList } from '../mercure/subscriptions.js'
 
 /**
  * A {@link HubEvent} as it crosses: its wire bytes as the text they encode.

@@ -3,9 +3,9 @@
  */
 import type { Worker } from 'node:cluster'
 import { SseError } from '../errors.js'
+import type { ActiveSubscription, SubscriptionAnnouncer } from '../hub/active-subscriptions.js'
 import type { Transport } from '../hub/transport.js'
 import type { Logger } from '../logger.js'
-import { type ActiveSubscription, subscriptionUpdates } from '../mercure/subscriptions.js'
 import {
   isClusterMessage,
   type Reply,
@@ -15,6 +15,7 @@ import {
   type WireEvent,
   type WorkerRequest,
 } from './messages.js'
+import { oncePerTurn } from './once-per-turn.js'
 import { PrimarySubscriptions } from './shared-subscriptions.js'
 
 /** The shared state's handle in the primary. */
@@ -30,7 +31,11 @@ export interface PrimaryState {
  * says the newest `seq` it covers, so the worker's hub can skip what it replayed when the same
  * events then arrive live.
  */
-export function servePrimaryState(transport: Transport, logger: Logger): PrimaryState {
+export function servePrimaryState(
+  transport: Transport,
+  logger: Logger,
+  announce: SubscriptionAnnouncer = () => [],
+): PrimaryState {
   const workers = new Set<Worker>()
   let lastSeq = 0
   let lastEventId: string | undefined
@@ -43,9 +48,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
   // live events a read has covered.
   let events: WireEvent[] = []
   const replies = new Map<Worker, Reply[]>()
-  let scheduled = false
   const flush = () => {
-    scheduled = false
     const turnEvents = events
     events = []
     for (const worker of workers) {
@@ -56,11 +59,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
     }
     replies.clear()
   }
-  const schedule = () => {
-    if (scheduled) return
-    scheduled = true
-    setImmediate(flush)
-  }
+  const schedule = oncePerTurn(flush)
   transport.tail((event) => {
     lastSeq = event.seq
     lastEventId = event.id
@@ -76,7 +75,7 @@ export function servePrimaryState(transport: Transport, logger: Logger): Primary
 
   // A worker that died said nothing of its subscriptions' end: the primary does.
   const announceEnded = (ended: readonly ActiveSubscription[]) => {
-    const updates = subscriptionUpdates(ended, false)
+    const updates = announce(ended, false)
     if (updates.length === 0) return
     transport.publish(updates).catch((error: unknown) => {
       logger.warn('could not publish the end of subscriptions', { error: String(error) })

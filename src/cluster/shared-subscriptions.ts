@@ -3,12 +3,12 @@
  * subscriptions, a worker's store reports to it and asks it for the list.
  */
 import { SseError } from '../errors.js'
-import type { Logger } from '../logger.js'
 import type {
   ActiveSubscription,
   SubscriptionList,
   SubscriptionStore,
-} from '../mercure/subscriptions.js'
+} from '../hub/active-subscriptions.js'
+import type { Logger } from '../logger.js'
 import type { IpcTransport } from './ipc-transport.js'
 
 /**

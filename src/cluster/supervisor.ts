@@ -4,18 +4,50 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../logger.js'
+import { listenUrl } from '../urls.js'
 import { STOP_MESSAGE } from './messages.js'
 import type { PrimaryState } from './primary-state.js'
 
-/** A worker exited before it listened: a start-up error (its own message is on stderr). */
+/**
+ * A worker exited before it listened: a start-up error. `report` is what the first worker to fail
+ * had to say (see {@link reportStartFailure}), for the primary to print once: every worker
+ * fails alike (a port in use, Redis away), and one message is clearer than one per worker.
+ */
 export class WorkerStartError extends Error {
   override name = 'WorkerStartError'
   constructor(
     message: string,
     readonly exitCode: number,
+    readonly report: string | undefined,
   ) {
     super(message)
   }
+}
+
+/** What a worker that cannot start sends the primary instead of printing it. */
+interface StartFailedMessage {
+  readonly kind: 'startFailed'
+  readonly report: string
+}
+
+function isStartFailedMessage(message: unknown): message is StartFailedMessage {
+  const m = message as Partial<StartFailedMessage> | null
+  return m?.kind === 'startFailed' && typeof m.report === 'string'
+}
+
+/**
+ * In a worker that cannot start: hands `report` (the text a person should read) to the primary,
+ * which prints the first worker's alone. Resolves once it is sent, or at once without a primary.
+ *
+ * @returns whether the primary was told; if not, print `report` yourself.
+ */
+export function reportStartFailure(report: string): Promise<boolean> {
+  const send = process.send?.bind(process)
+  if (send === undefined || !process.connected) return Promise.resolve(false)
+  const message: StartFailedMessage = { kind: 'startFailed', report }
+  return new Promise((resolve) => {
+    send(message, undefined, undefined, (error: Error | null) => resolve(error === null))
+  })
 }
 
 /** How long a worker may take to stop gracefully before it is killed. */
@@ -47,6 +79,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
   let listening = 0
   let stopping = false
   let url: string | undefined
+  let firstReport: string | undefined
   return new Promise<string>((resolve, reject) => {
     const fork = (index: number) => {
       const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) })
@@ -56,6 +89,9 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
       // and every other worker with it. Its exit follows, and is handled there.
       worker.on('error', (error) => {
         logger.warn('could not reach a worker', { worker: index, error: String(error) })
+      })
+      worker.on('message', (message: unknown) => {
+        if (isStartFailedMessage(message)) firstReport ??= message.report
       })
       let listened = false
       worker.once('listening', (address: AddressInfo | { address: string; port: number }) => {
@@ -69,11 +105,14 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
         if (!listened) {
           stopping = true
           const exitCode = typeof code === 'number' && code > 0 ? code : 1
-          stopAll(exitCode)
-          reject(
-            new WorkerStartError(
-              `worker ${index} exited (${signal ?? code}) before listening`,
-              exitCode,
+          // Rejected once every worker has exited: by then each one's report has arrived.
+          stopAll(exitCode, () =>
+            reject(
+              new WorkerStartError(
+                `worker ${index} exited (${signal ?? code}) before listening`,
+                exitCode,
+                firstReport,
+              ),
             ),
           )
           return
@@ -85,17 +124,22 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
     }
     for (let index = 0; index < count; index++) fork(index)
 
-    const stopAll = (exitCode: number) => {
+    const stopAll = (exitCode: number, stopped?: () => void) => {
       const workers = Object.values(cluster.workers ?? {}).filter(
         (w): w is Worker => w !== undefined && !w.isDead(),
       )
       let alive = workers.length
-      if (alive === 0) return finish(exitCode)
+      if (alive === 0) {
+        finish(exitCode)
+        return stopped?.()
+      }
       for (const worker of workers) {
         const kill = setTimeout(() => worker.process.kill('SIGKILL'), stopTimeoutMs)
         worker.once('exit', () => {
           clearTimeout(kill)
-          if (--alive === 0) finish(exitCode)
+          if (--alive > 0) return
+          finish(exitCode)
+          stopped?.()
         })
         // By message, not by signal: see the worker's side in `serve`.
         if (worker.isConnected()) worker.send(STOP_MESSAGE)
@@ -119,8 +163,6 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
 }
 
 function urlOf(address: { address: string; port: number; addressType?: number | string }): string {
-  const host = address.address
-  const wildcard = host === '::' || host === '0.0.0.0' || host === null || host === undefined
-  const shown = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host
-  return `http://${shown}:${address.port}`
+  // A worker's address may lack its host (a wildcard bind): localhost then, as for `::`.
+  return listenUrl(address.address ?? '::', address.port)
 }

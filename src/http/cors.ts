@@ -34,6 +34,33 @@ export function corsHeaders(
   }
 }
 
+/**
+ * Why `value` is not an origin a browser sends in `Origin`, with the fix; `undefined` when it is
+ * one. A browser sends the exact serialized origin (RFC 6454 section 6.2: `scheme://host[:port]`,
+ * lower case, no default port, no path, no trailing slash) or `null`, and an allowed origin is
+ * compared with it character for character: anything else would allow no page at all, silently.
+ *
+ * @example
+ * originProblem('https://app.example/') // 'is not an origin: write "https://app.example" (…)'
+ */
+export function originProblem(value: string): string | undefined {
+  if (value === 'null') return undefined
+  const form = 'scheme://host[:port], no path, no trailing slash'
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || url.origin === 'null' || url.host === '') {
+    // A bare host (`app.example`) is the usual slip: show it with a scheme.
+    const bare = !value.includes('/') && !value.includes('*')
+    return `is not an origin (${form})${bare ? `, e.g. "https://${value}"` : ''}`
+  }
+  if (url.origin === value) return undefined
+  return `is not an origin: write "${url.origin}" (${form})`
+}
+
 /** Extra headers answering a preflight (`OPTIONS` with `Access-Control-Request-Method`). */
 export function preflightHeaders(): Record<string, string> {
   return {

@@ -3,6 +3,7 @@
  */
 
 const NON_ASCII = /[\u0080-\uffff]/
+const utf8 = new TextEncoder()
 
 /**
  * `text` as a response header value, or `undefined` when HTTP cannot carry it.
@@ -18,8 +19,18 @@ const NON_ASCII = /[\u0080-\uffff]/
  * headerValue('a\u0001b') // undefined
  */
 export function headerValue(text: string): string | undefined {
-  const bytes = NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text
+  const bytes = NON_ASCII.test(text) ? latin1(utf8.encode(text)) : text
   return isFieldValue(bytes) ? bytes : undefined
+}
+
+// One character per byte. Built in slices: `String.fromCharCode` with a whole long header's
+// bytes as arguments could pass the engine's limit on arguments.
+function latin1(bytes: Uint8Array): string {
+  let text = ''
+  for (let at = 0; at < bytes.byteLength; at += 4096) {
+    text += String.fromCharCode(...bytes.subarray(at, at + 4096))
+  }
+  return text
 }
 
 /** RFC 9110 field-value, one byte per character: visible bytes, spaces and tabs only inside. */

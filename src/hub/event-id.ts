@@ -2,13 +2,12 @@
  * Event ids the hub makes when a publisher gives none: `urn:uuid:` + a UUIDv7.
  *
  * Why UUIDv7: the Mercure protocol asks for an IRI that is unique across hubs (a UUID is its
- * suggestion), and the seed's stream wants ids that increase. A version 7 UUID is both: its first
+ * suggestion), and ids that increase let a client or an operator order events by id. A version 7 UUID is both: its first
  * 48 bits are the Unix time in ms, then a counter for ids made in the same ms (RFC 9562, 6.2,
  * method 1), then random bits. So ids sort by creation time, even across processes, to the ms.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9562#name-uuid-version-7
  */
-import { randomFillSync } from 'node:crypto'
 
 /** Makes a new id each call, strictly increasing within this process. */
 export type EventIdGenerator = () => string
@@ -48,7 +47,7 @@ export function createEventIdGenerator(now: () => number = Date.now): EventIdGen
       }
     }
     if (poolOffset === pool.length) {
-      randomFillSync(pool)
+      globalThis.crypto.getRandomValues(pool)
       poolOffset = 0
     }
     const r = poolOffset

@@ -10,7 +10,7 @@ import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
 import { accepts, RuleIndex } from './rule-index.js'
 import { assertValidTopics } from './topic.js'
-import type { TransportRead } from './transport.js'
+import type { HistoryStats, TransportRead } from './transport.js'
 import type {
   HubEvent,
   PublishedEvent,
@@ -77,8 +77,8 @@ export interface Hub {
   readonly lastEventId: string | undefined
   /** Whether its transport's store can be reached now (Redis: `false` while it reconnects). */
   readonly storeReachable: boolean
-  /** The kept events this process can list, oldest first (for diagnostics and tests). */
-  history(): readonly HubEvent[]
+  /** How much this process keeps for replay now ({@link Transport.historyStats}). */
+  historyStats(): HistoryStats
   /** Refuses further publishes, drops every subscriber, closes the transport; idempotent. */
   close(): void
 }
@@ -294,7 +294,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     get storeReachable() {
       return transport.reachable?.() ?? true
     },
-    history: () => transport.history(),
+    historyStats: () => transport.historyStats(),
     close() {
       if (closed) return
       closed = true

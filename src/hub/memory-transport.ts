@@ -1,23 +1,22 @@
 /**
  * The default transport: events kept in this process's {@link History}, delivered at once.
  */
+
+import { SseError } from '../errors.js'
 import { createEventIdGenerator, type EventIdGenerator } from './event-id.js'
 import { History } from './history.js'
 import { buildHubEvent, storedEventOf } from './hub-event.js'
-import { DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, nonNegativeInteger } from './options.js'
-import type { Transport, TransportRead } from './transport.js'
+import {
+  DEFAULT_HISTORY_BYTES,
+  DEFAULT_HISTORY_SIZE,
+  type HistoryLimits,
+  nonNegativeInteger,
+} from './options.js'
+import { historyStatsOf, type Transport, type TransportRead } from './transport.js'
 import type { HubEvent } from './types.js'
 
 /** Options of {@link createMemoryTransport}. `undefined` means the default. */
-export interface MemoryTransportOptions {
-  /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
-  historySize?: number | undefined
-  /**
-   * Most bytes of memory the events kept for replay may take: each one's encoded bytes, its
-   * strings (data, id, type, every topic) and a fixed overhead (`storedBytes` in `history.ts`).
-   * @defaultValue {@link DEFAULT_HISTORY_BYTES}
-   */
-  historyBytes?: number | undefined
+export interface MemoryTransportOptions extends HistoryLimits {
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined
 }
@@ -38,9 +37,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   const generateId = options.generateId ?? createEventIdGenerator()
   let listener: (event: HubEvent) => void = () => {}
   let nextSeq = 1
+  let closed = false
 
   return {
     async publish(inputs) {
+      if (closed) {
+        throw new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', 'the memory transport is closed')
+      }
       // Every event is encoded before any is stored: a bad one publishes none.
       const events = inputs.map((input, index) =>
         buildHubEvent(storedEventOf(input, input.id ?? generateId()), nextSeq + index),
@@ -60,7 +63,10 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     tail(next) {
       listener = next
     },
-    history: () => history.all(),
-    close() {},
+    historyStats: () => historyStatsOf(history.all()),
+    close() {
+      closed = true
+      listener = () => {}
+    },
   }
 }

@@ -21,21 +21,34 @@ export const DEFAULT_MAX_EVENT_TYPE_LENGTH = 256
 /** Default for {@link HubOptions.maxEventBytes}: 1 MiB, as the default publish body. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024
 
-/** Options of {@link createHub}. `undefined` means the default. */
-export interface HubOptions {
-  /** Most events kept for replay; 0 keeps none. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
+/**
+ * How much a history keeps, the oldest events going first past either bound: the one options
+ * type of every history kept by ssehub (in memory, in a file, and the `--history-*` flags).
+ * `undefined` means the default.
+ */
+export interface HistoryLimits {
+  /**
+   * Most events kept for replay; 0 keeps none (a history file keeps at least 1).
+   * @defaultValue {@link DEFAULT_HISTORY_SIZE}
+   */
   historySize?: number | undefined
   /**
-   * Most bytes of memory the events kept for replay may take: each one's encoded bytes, its
-   * strings (data, id, type, every topic) and a fixed overhead (`storedBytes` in `history.ts`).
+   * Most bytes the kept events may take, the newest kept even if it alone is larger. In memory:
+   * each one's encoded bytes, its strings (data, id, type, every topic) and a fixed overhead
+   * (`storedBytes` in `history.ts`); in a file: every byte stored for it (its record and its
+   * id's index entry).
    * @defaultValue {@link DEFAULT_HISTORY_BYTES}
    */
   historyBytes?: number | undefined
+}
+
+/** Options of {@link createHub}. `undefined` means the default. */
+export interface HubOptions extends HistoryLimits {
   /** Makes ids for events published without one. @defaultValue UUIDv7 in `urn:uuid:` form */
   generateId?: EventIdGenerator | undefined
   /**
-   * Where events are stored and tailed; the hub closes it when it closes. The three options above
-   * belong to the default in-memory transport and cannot be combined with this one (a Redis
+   * Where events are stored and tailed; the hub closes it when it closes. `historySize`,
+   * `historyBytes` and `generateId` belong to the default in-memory transport and cannot be combined with this one (a Redis
    * transport has its own retention and ids).
    * @defaultValue an in-memory transport (`createMemoryTransport`) with the options above
    */

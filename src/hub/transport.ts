@@ -10,6 +10,25 @@
  */
 import type { HubEvent, PublishedEvent, PublishInput } from './types.js'
 
+/** How much a history keeps now, for the operators' gauges. */
+export interface HistoryStats {
+  /** Events kept for replay. */
+  readonly events: number
+  /** Their encoded bytes (what a replay of all of them sends). */
+  readonly bytes: number
+}
+
+/** The {@link HistoryStats} of `events`. */
+export function historyStatsOf(events: Iterable<HubEvent>): HistoryStats {
+  let count = 0
+  let bytes = 0
+  for (const event of events) {
+    count++
+    bytes += event.bytes.byteLength
+  }
+  return { events: count, bytes }
+}
+
 /** What a look-up after an event id finds, and how far it read. */
 export interface TransportRead {
   /** Whether the id was found; if not, `events` is all that is kept. */
@@ -48,8 +67,12 @@ export interface Transport {
   readAfter(lastEventId: string): Promise<TransportRead>
   /** Sets where stored events go, once, in order. The hub calls it once. */
   tail(listener: (event: HubEvent) => void): void
-  /** Kept events this process can list at once, oldest first (for diagnostics and tests). */
-  history(): readonly HubEvent[]
+  /**
+   * How much this process keeps for replay now (the history gauges of `/metrics`): nothing when
+   * the history is kept elsewhere (the primary of `--workers`). Read when scraped, not on a
+   * live path.
+   */
+  historyStats(): HistoryStats
   /**
    * Whether the store can be reached now: `false` while a shared store reconnects (publishes and
    * replays then fail). Absent: always, as for a store in this process.

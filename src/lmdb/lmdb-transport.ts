@@ -21,7 +21,7 @@ import { type Database, open, type RootDatabase } from 'lmdb'
 import { SseError } from '../errors.js'
 import { createEventIdGenerator } from '../hub/event-id.js'
 import { buildHubEvent, type StoredEvent, storedEventOf } from '../hub/hub-event.js'
-import type { Transport, TransportRead } from '../hub/transport.js'
+import { historyStatsOf, type Transport, type TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { silentLogger } from '../logger.js'
 import { assertLmdbFile } from './file-check.js'
@@ -333,7 +333,7 @@ export async function createLmdbTransport(options: LmdbTransportOptions): Promis
       listener = next
     },
 
-    history: () => (closed ? [] : readRange(0, lastDelivered)),
+    historyStats: () => historyStatsOf(closed ? [] : readRange(0, lastDelivered)),
 
     // Another process took the file over: publishes fail until this one is restarted.
     reachable: () => !closed && !ownerLost,

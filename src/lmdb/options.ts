@@ -5,6 +5,7 @@ import type { EventIdGenerator } from '../hub/event-id.js'
 import {
   DEFAULT_HISTORY_BYTES,
   DEFAULT_HISTORY_SIZE,
+  type HistoryLimits,
   nonNegativeInteger,
   positiveIntegerOrNull,
 } from '../hub/options.js'
@@ -25,19 +26,12 @@ export type LmdbDurability = 'disk' | 'process'
 export const DEFAULT_LMDB_DURABILITY: LmdbDurability = 'disk'
 
 /** Options of `createLmdbTransport`. `undefined` is the default, `null` turns a bound off. */
-export interface LmdbTransportOptions {
+export interface LmdbTransportOptions extends HistoryLimits {
   /**
    * The history file; LMDB keeps its lock file beside it (`<path>-lock`). Created if missing.
    * One process writes a file at a time: the last to open it.
    */
   path: string
-  /** Most events kept; at least 1. @defaultValue {@link DEFAULT_HISTORY_SIZE} */
-  historySize?: number | undefined
-  /**
-   * Most bytes kept, counting every byte stored for an event (its record and its id's index
-   * entry); the newest event is kept even if it alone is larger. @defaultValue {@link DEFAULT_HISTORY_BYTES}
-   */
-  historyBytes?: number | undefined
   /** Oldest event kept, in ms; `null`: no age bound. @defaultValue null */
   historyAgeMs?: number | null | undefined
   /** When a publish is acknowledged. @defaultValue {@link DEFAULT_LMDB_DURABILITY} */

@@ -1,7 +1,6 @@
 /**
  * The Mercure endpoint, `/.well-known/mercure`: subscribe, publish, and the subscriptions API.
  */
-import { randomUUID } from 'node:crypto'
 import { SseError } from '../errors.js'
 import { headerValue } from '../http/header-value.js'
 import { requestedLastEventId } from '../http/last-event-id.js'
@@ -13,6 +12,7 @@ import { assertValidTopics } from '../hub/topic.js'
 import type { HubEvent } from '../hub/types.js'
 import { eventStreamHeaders } from '../stream/headers.js'
 import { type StreamContext, subscribeStream } from '../stream/open-stream.js'
+import { unrefTimer } from '../timers.js'
 import { presentedToken } from './credentials.js'
 import type { JwtVerifier, VerifiedToken } from './jwt.js'
 import type { ResolvedMercureOptions } from './options.js'
@@ -116,13 +116,13 @@ export function createMercureEndpoint(
       if (echoed !== undefined) headers['last-event-id'] = echoed
     }
     if (request.url.searchParams.has('authorization'))
-      headers['cache-control'] = 'private, no-cache'
+      headers['cache-control'] = 'private, no-cache, no-transform'
     return {
       status: 200,
       headers,
       start(sink) {
         const stream = pending.start(sink)
-        const subscriberId = `urn:uuid:${randomUUID()}`
+        const subscriberId = `urn:uuid:${globalThis.crypto.randomUUID()}`
         if (registry !== null && !stream.closed) {
           registry.add(subscriberId, selectors, verified?.token.mercure.payload)
           stream.onClose(() => registry.remove(subscriberId))
@@ -229,8 +229,7 @@ function closeAt(time: number, close: () => void, stream: { onClose(l: () => voi
     const delay = time - Date.now()
     if (delay <= 0) return close()
     // A token may live longer than a timer can wait (24.8 days): wait in steps.
-    timer = setTimeout(wait, Math.min(delay, MAX_TIMER_MS))
-    timer.unref?.()
+    timer = unrefTimer(setTimeout(wait, Math.min(delay, MAX_TIMER_MS)))
   }
   wait()
   stream.onClose(() => clearTimeout(timer))

@@ -1,8 +1,7 @@
 /**
  * Verifying the JWS a Mercure publisher or subscriber presents, and reading its `mercure` claim.
  */
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
-import { errors, jwtVerify } from 'jose'
+import { errors, importSPKI, importX509, jwtVerify } from 'jose'
 import { SseError } from '../errors.js'
 
 /** Signature algorithms accepted for a key; `none` is never one of them. */
@@ -63,13 +62,20 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
     )
   }
   if (key.length === 0) throw new TypeError('a JWT key must not be empty')
-  const keyObject = importKey(key, algorithm)
+  const imported = importKey(key, algorithm)
   const algorithms = [algorithm]
   return {
     async verify(token) {
+      let verifyKey: VerifyKey
+      try {
+        verifyKey = await imported
+      } catch (error) {
+        const why = `the hub's JWT key cannot be used with ${algorithm}`
+        throw new SseError('ERR_SSE_UNAUTHORIZED', why, { cause: error })
+      }
       let payload: Record<string, unknown>
       try {
-        ;({ payload } = await jwtVerify(token, keyObject, { algorithms }))
+        ;({ payload } = await jwtVerify(token, verifyKey, { algorithms }))
       } catch (error) {
         throw new SseError('ERR_SSE_UNAUTHORIZED', refusal(error, algorithm), { cause: error })
       }
@@ -82,15 +88,50 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
   }
 }
 
-function importKey(key: string, algorithm: string): KeyObject {
-  if (algorithm.startsWith('HS')) return createSecretKey(Buffer.from(key, 'utf8'))
-  try {
-    return createPublicKey(key)
-  } catch (error) {
+type VerifyKey = Uint8Array | CryptoKey
+
+/**
+ * The key as Web Crypto takes it. The form of a PEM is checked now, so a misconfigured server
+ * fails at start; the import itself is asynchronous in Web Crypto, so it starts now and a key
+ * that does not suit the algorithm refuses every token (the refusal says so).
+ */
+function importKey(key: string, algorithm: string): Promise<VerifyKey> {
+  if (algorithm.startsWith('HS')) return Promise.resolve(new TextEncoder().encode(key))
+  const label = pemLabel(key)
+  if (label === undefined) {
     throw new TypeError(
-      `a ${algorithm} JWT key must be a PEM public key or certificate: ${(error as Error).message}`,
+      `a ${algorithm} JWT key must be a PEM public key or certificate: no PUBLIC KEY or CERTIFICATE block with a DER body`,
     )
   }
+  const imported: Promise<VerifyKey> =
+    label === 'CERTIFICATE' ? importX509(key.trim(), algorithm) : importSPKI(key.trim(), algorithm)
+  // Reported by each verify; never an unhandled rejection meanwhile.
+  imported.catch(() => {})
+  return imported
+}
+
+const PEM_LABELS = ['PUBLIC KEY', 'CERTIFICATE'] as const
+const BASE64_BODY = /^[A-Za-z0-9+/=\s]+$/
+
+/** The label of `pem` when it is one PEM block of a public key or certificate over DER. */
+function pemLabel(pem: string): (typeof PEM_LABELS)[number] | undefined {
+  const text = pem.trim()
+  for (const label of PEM_LABELS) {
+    const begin = `-----BEGIN ${label}-----`
+    const end = `-----END ${label}-----`
+    if (!text.startsWith(begin) || !text.endsWith(end)) continue
+    const body = text.slice(begin.length, text.length - end.length)
+    if (!BASE64_BODY.test(body)) return undefined
+    let der: string
+    try {
+      der = atob(body.replace(/\s/g, ''))
+    } catch {
+      return undefined
+    }
+    // DER of either is one SEQUENCE.
+    return der.charCodeAt(0) === 0x30 ? label : undefined
+  }
+  return undefined
 }
 
 function refusal(error: unknown, algorithm: string): string {

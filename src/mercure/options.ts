@@ -33,7 +33,7 @@ export interface MercureOptions {
   /**
    * Where the active subscriptions are kept when several processes serve one hub, so that the
    * API lists them all: `ssehub serve --workers` passes the primary's, and on Redis
-   * `RedisTransport.shareSubscriptions()` gives one.
+   * `RedisTransport.shareSubscriptions(subscriptionUpdates)` gives one.
    * @defaultValue this process's memory
    */
   subscriptionStore?: SubscriptionStore | undefined

@@ -2,6 +2,12 @@
  * Mercure's active subscriptions: an event when one starts or ends, and the list, as JSON-LD.
  */
 import { SseError } from '../errors.js'
+import type {
+  ActiveSubscription,
+  SubscriptionAnnouncer,
+  SubscriptionList,
+  SubscriptionStore,
+} from '../hub/active-subscriptions.js'
 import type { Hub } from '../hub/hub.js'
 import { assertValidTopics } from '../hub/topic.js'
 import type { PublishInput } from '../hub/types.js'
@@ -12,15 +18,12 @@ export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions'
 
 const JSON_LD_CONTEXT = 'https://mercure.rocks/'
 
-/** One subscription: a subscriber and one of its topic selectors. */
-export interface ActiveSubscription {
-  /** `/.well-known/mercure/subscriptions/{topic}/{subscriber}`, expanded. */
-  readonly id: string
-  readonly topic: string
-  readonly subscriber: string
-  /** `mercure.payload` of the subscriber's token, if any. */
-  readonly payload: unknown
-}
+export type {
+  ActiveSubscription,
+  SubscriptionAnnouncer,
+  SubscriptionList,
+  SubscriptionStore,
+} from '../hub/active-subscriptions.js'
 
 /**
  * RFC 6570 simple-string expansion of one value: everything but unreserved characters is
@@ -75,10 +78,7 @@ export function subscriptionUpdate(
  * process that cannot (it died, or its announcements were lost). One whose topic the hub refuses
  * (a selector too long) never had its start announced, so it gets none of these.
  */
-export function subscriptionUpdates(
-  subscriptions: readonly ActiveSubscription[],
-  active: boolean,
-): PublishInput[] {
+export const subscriptionUpdates: SubscriptionAnnouncer = (subscriptions, active) => {
   return subscriptions
     .map((subscription) => subscriptionUpdate(subscription, active))
     .filter((update) => isValidTopic(update.topics[0]))
@@ -91,28 +91,6 @@ function isValidTopic(topic: unknown): boolean {
   } catch {
     return false
   }
-}
-
-/** The active subscriptions at one point of the hub's history. */
-export interface SubscriptionList {
-  readonly subscriptions: readonly ActiveSubscription[]
-  /** The newest event then; subscription events after it are changes to this list. */
-  readonly lastEventId: string | undefined
-}
-
-/**
- * Where the active subscriptions are kept when several processes serve one hub, so that each
- * lists them all: `ssehub serve --workers` keeps them in the primary, which ends those of a
- * worker that dies; with Redis, every node keeps its own there under a lease (see
- * `RedisTransport.shareSubscriptions`).
- */
-export interface SubscriptionStore {
-  /** Records one subscriber's subscriptions. */
-  add(subscriber: string, subscriptions: readonly ActiveSubscription[]): void
-  /** Forgets one subscriber's subscriptions. */
-  remove(subscriber: string): void
-  /** Every active subscription, with the newest event id at the time. */
-  list(): Promise<SubscriptionList>
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from 'prom-client'
 import type { HubApp, HubAppStats } from '../app/app.js'
 import { type MetricsEndpoint, REFUSAL_REASONS } from '../http/metrics.js'
-import type { HubEvent } from '../hub/types.js'
+import type { HistoryStats } from '../hub/transport.js'
 
 /** One process's metrics as `Registry.getMetricsAsJSON()` gives them. */
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[]
@@ -22,11 +22,11 @@ export interface MetricsRegistryOptions {
   /** The app whose counters and gauges are reported; absent in a process serving no clients. */
   app?: HubApp | undefined
   /**
-   * Lists the events this process keeps for replay (the history gauges); `null`: none here (a
-   * worker whose hub's history is in the primary).
-   * @defaultValue the app's `hub.history`; none without an app
+   * How much this process keeps for replay (the history gauges); `null`: none here (a worker
+   * whose hub's history is in the primary).
+   * @defaultValue the app's `hub.historyStats`; none without an app
    */
-  history?: (() => readonly HubEvent[]) | null | undefined
+  history?: (() => HistoryStats) | null | undefined
   /** Whether Node's process metrics (`collectDefaultMetrics`) are reported. @defaultValue true */
   processMetrics?: boolean | undefined
 }
@@ -126,7 +126,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): Registry
   }
   const history =
     options.history === undefined && app !== undefined
-      ? () => app.hub.history()
+      ? () => app.hub.historyStats()
       : (options.history ?? null)
   if (history !== null) {
     new Gauge({
@@ -134,7 +134,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): Registry
       help: 'Events this process keeps for replay.',
       registers,
       collect() {
-        this.set(history().length)
+        this.set(history().events)
       },
     })
     new Gauge({
@@ -142,9 +142,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): Registry
       help: 'Encoded bytes of the events this process keeps for replay.',
       registers,
       collect() {
-        let bytes = 0
-        for (const event of history()) bytes += event.bytes.byteLength
-        this.set(bytes)
+        this.set(history().bytes)
       },
     })
   }

@@ -3,22 +3,13 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { SseError } from '../errors.js'
+import { type ProtocolErrorCode, SseError } from './errors.js'
 import type { SseEvent } from './types.js'
 
 const LINE_BREAK = /\r\n|\r|\n/
 const CR_OR_LF = /[\r\n]/
 const CR_LF_OR_NUL = /[\r\n\0]/
 const utf8 = new TextEncoder()
-// Under Node, Buffer.from costs about an eighth of TextEncoder.encode for an event-sized string
-// (encode makes a new ArrayBuffer per call; Buffer.from slices a shared pool), and the hub
-// encodes every event it publishes. Same bytes, lone surrogates included (both write U+FFFD).
-// The Buffer itself is returned (a Uint8Array): Node's `Writable.write` wraps any other
-// Uint8Array in a new Buffer on every call, once per socket of a fan-out
-// (docs/decisions/0001). Browsers and other runtimes without Buffer keep TextEncoder.
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
-const toUtf8: (text: string) => Uint8Array =
-  NodeBuffer === undefined ? (text) => utf8.encode(text) : (text) => NodeBuffer.from(text, 'utf8')
 
 /**
  * Serializes an event to its wire text, ending in the blank line that dispatches it.
@@ -51,7 +42,7 @@ export function serializeEvent(event: SseEvent): string {
  * @throws {SseError} as {@link serializeEvent}.
  */
 export function encodeEvent(event: SseEvent): Uint8Array {
-  return toUtf8(serializeEvent(event))
+  return utf8.encode(serializeEvent(event))
 }
 
 /**
@@ -115,22 +106,31 @@ function isLowSurrogate(code: number): boolean {
 export function assertValidEvent(event: SseEvent): void {
   const { data, event: type, id, retry, comment } = event
   if (data !== undefined && typeof data !== 'string') {
-    throw new SseError('ERR_SSE_INVALID_DATA', `\`data\` must be a string, got ${typeof data}`)
+    throw new SseError<ProtocolErrorCode>(
+      'ERR_SSE_INVALID_DATA',
+      `\`data\` must be a string, got ${typeof data}`,
+    )
   }
   if (comment !== undefined && typeof comment !== 'string') {
-    throw new SseError(
+    throw new SseError<ProtocolErrorCode>(
       'ERR_SSE_INVALID_COMMENT',
       `\`comment\` must be a string, got ${typeof comment}`,
     )
   }
   if (type !== undefined && (typeof type !== 'string' || CR_OR_LF.test(type))) {
-    throw new SseError('ERR_SSE_INVALID_EVENT', '`event` must be a string without CR or LF')
+    throw new SseError<ProtocolErrorCode>(
+      'ERR_SSE_INVALID_EVENT',
+      '`event` must be a string without CR or LF',
+    )
   }
   if (id !== undefined && (typeof id !== 'string' || CR_LF_OR_NUL.test(id))) {
-    throw new SseError('ERR_SSE_INVALID_ID', '`id` must be a string without CR, LF or NUL')
+    throw new SseError<ProtocolErrorCode>(
+      'ERR_SSE_INVALID_ID',
+      '`id` must be a string without CR, LF or NUL',
+    )
   }
   if (retry !== undefined && !(Number.isSafeInteger(retry) && retry >= 0)) {
-    throw new SseError(
+    throw new SseError<ProtocolErrorCode>(
       'ERR_SSE_INVALID_RETRY',
       `\`retry\` must be a non-negative integer of milliseconds, got ${String(retry)}`,
     )

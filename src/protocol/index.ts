@@ -9,7 +9,8 @@
  * parser.feed(serializeEvent({ event: 'greeting', data: 'hello' }))
  * ```
  */
-export { SSE_ERROR_CODES, SseError, type SseErrorCode } from '../errors.js'
+
 export { assertValidEvent, encodeEvent, serializeEvent } from './encode.js'
+export { PROTOCOL_ERROR_CODES, type ProtocolErrorCode, SseError } from './errors.js'
 export { createParser } from './parse.js'
 export type { ParsedEvent, Parser, ParserCallbacks, SseEvent } from './types.js'

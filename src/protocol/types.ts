@@ -3,7 +3,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
-import type { SseError } from '../errors.js'
+import type { ProtocolErrorCode, SseError } from './errors.js'
 
 /** One event as written by a server. Every field is optional on the wire; see the encoder. */
 export interface SseEvent {
@@ -47,7 +47,7 @@ export interface ParserCallbacks {
    * Input the spec says to ignore was seen (an unknown field, a `retry:` that is not all digits).
    * Reported for diagnostics only: parsing goes on. Codes `ERR_SSE_PARSE_*`.
    */
-  onError?: (error: SseError) => void
+  onError?: (error: SseError<ProtocolErrorCode>) => void
 }
 
 /** A streaming parser: feed it chunks as they arrive, in any sizes. */
@@ -59,8 +59,9 @@ export interface Parser {
   feed(chunk: string | Uint8Array): void
   /**
    * Forgets the line and event being built (as on a reconnect): an unterminated final event is
-   * discarded, never dispatched. The last event id is kept, as the spec keeps it across
-   * reconnections; pass `{ lastEventId: '' }` to reset it too.
+   * discarded, never dispatched, and an `id:` it held is forgotten (the spec sets the last event
+   * id string only when an event is dispatched). The last event id of the dispatched events is
+   * kept, as the spec keeps it across reconnections; pass `{ lastEventId: '' }` to reset it too.
    */
   reset(options?: { lastEventId?: string }): void
   /** The last event id string in force now. */

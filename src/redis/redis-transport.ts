@@ -18,14 +18,15 @@
 import { randomUUID } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { SseError } from '../errors.js'
+import type { SubscriptionAnnouncer, SubscriptionStore } from '../hub/active-subscriptions.js'
 import { buildHubEvent, type StoredEvent } from '../hub/hub-event.js'
 import { positiveIntegerOrNull } from '../hub/options.js'
-import type { Transport, TransportRead } from '../hub/transport.js'
+import { historyStatsOf, type Transport, type TransportRead } from '../hub/transport.js'
 import type { HubEvent, PublishedEvent, PublishInput } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
-import type { SubscriptionStore } from '../mercure/subscriptions.js'
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
+import { redactUrl } from '../urls.js'
 import {
   DEFAULT_REDIS_NODE_LEASE_MS,
   type RedisTransportOptions,
@@ -49,11 +50,13 @@ export interface RedisTransport extends Transport {
    * node's subscriptions API lists them all (see {@link createRedisSubscriptionStore}); closed
    * with the transport. Pass it as the Mercure option `subscriptionStore`. Once per transport:
    * a second call returns the same store.
+   * @param announce the events that announce subscriptions' start and end: Mercure's
+   *   `subscriptionUpdates` (from `ssehub`), published for a node that died.
    * @param leaseMs how long a node that died keeps its subscriptions before another ends them
    *   (within a third of a lease more). @defaultValue {@link DEFAULT_REDIS_NODE_LEASE_MS}
    * @throws {TypeError} for a lease that is not a positive integer, or not the first one given.
    */
-  shareSubscriptions(leaseMs?: number): SubscriptionStore
+  shareSubscriptions(announce: SubscriptionAnnouncer, leaseMs?: number): SubscriptionStore
 }
 
 /** Entries read per `XREAD` or `XRANGE` call. */
@@ -62,7 +65,7 @@ const READ_COUNT = 1000
 const TAIL_BLOCK_MS = 5000
 /**
  * Latest events this process tailed, kept by entry id: a replay reuses them (their bytes already
- * encoded) and {@link Transport.history} lists them.
+ * encoded) and {@link Transport.historyStats} counts them.
  */
 const RECENT_EVENTS = 1000
 
@@ -113,8 +116,7 @@ export async function createRedisTransport(
   client.defineCommand('ssehubResolve', { numberOfKeys: 2, lua: RESOLVE_SCRIPT })
   const scripts = client as unknown as Record<'ssehubPublish' | 'ssehubResolve', ScriptCall>
   let closed = false
-  reportConnection(client, 'publish', logger, () => closed)
-  reportConnection(tailClient, 'tail', logger, () => closed)
+  reportConnections([client, tailClient], logger, () => closed)
 
   let epoch: string
   let lastId: string
@@ -210,10 +212,11 @@ export async function createRedisTransport(
         }
       } catch (error) {
         if (closed) return
-        if (failures === 0) {
+        // A lost connection is reported once, as such; this is for any other failure.
+        if (failures === 0 && tailClient.status === 'ready') {
           logger.warn('cannot read the Redis stream; retrying', {
             stream: key,
-            error: String(error),
+            error: redisErrorText(error),
           })
         }
         failures++
@@ -302,9 +305,9 @@ export async function createRedisTransport(
       if (starting) void runTail()
     },
 
-    history: () => [...recent.values()],
+    historyStats: () => historyStatsOf(recent.values()),
 
-    shareSubscriptions(leaseMs) {
+    shareSubscriptions(announce, leaseMs) {
       if (closed) throw new Error('the Redis transport is closed')
       const lease =
         positiveIntegerOrNull('leaseMs', leaseMs, DEFAULT_REDIS_NODE_LEASE_MS) ??
@@ -316,6 +319,7 @@ export async function createRedisTransport(
           maxLen: resolved.maxLen,
           leaseMs: lease,
           publish,
+          announce,
           entryFields: encodeFields,
           unavailable,
           logger,
@@ -387,45 +391,51 @@ async function ensureEpoch(redis: Redis, epochKey: string): Promise<string> {
   return (await redis.get(epochKey)) ?? ''
 }
 
-function reportConnection(
-  redis: Redis,
-  role: string,
+/**
+ * Logs an outage once for all of a transport's connections: `lost the connection to Redis` when
+ * the first drops, `connected to Redis again` when every one is back. ioredis reports every
+ * failed reconnection attempt of every connection as an error; one line says it all.
+ * Before the first connection, the failure is the caller's to report.
+ */
+function reportConnections(
+  clients: readonly Redis[],
   logger: Logger,
   closing: () => boolean,
 ): void {
   let lost = false
-  let connected = false
-  // ioredis reports every failed reconnection attempt as an error: log the first of an outage.
-  // Before the first connection, the failure is the caller's to report.
   const report = (error?: Error) => {
-    if (lost || !connected || closing()) return
+    if (lost || closing() || clients.some((c) => c.status === 'wait' || !everReady.has(c))) return
     lost = true
     logger.warn('lost the connection to Redis; reconnecting', {
-      connection: role,
-      ...(error === undefined ? {} : { error: error.message }),
+      ...(error === undefined ? {} : { error: redisErrorText(error) }),
     })
   }
-  redis.on('error', report)
-  redis.on('close', () => report())
-  redis.on('ready', () => {
-    connected = true
-    if (!lost) return
-    lost = false
-    logger.info('connected to Redis again', { connection: role })
-  })
+  const everReady = new WeakSet<Redis>()
+  for (const redis of clients) {
+    if (redis.status === 'ready') everReady.add(redis)
+    redis.on('error', report)
+    redis.on('close', () => report())
+    redis.on('ready', () => {
+      everReady.add(redis)
+      if (!lost || clients.some((c) => c.status !== 'ready')) return
+      lost = false
+      logger.info('connected to Redis again', {})
+    })
+  }
+}
+
+/** An error of ioredis's in words: its "not connected now" errors say just that. */
+function redisErrorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  return /enableOfflineQueue|Connection is closed|max retries per request/i.test(text)
+    ? 'not connected'
+    : text
 }
 
 function unavailable(message: string, cause: unknown): SseError {
-  const text = cause instanceof Error ? cause.message : String(cause)
-  // ioredis's words for "not connected now", which say nothing to a publisher.
-  const detail = /enableOfflineQueue|Connection is closed|max retries per request/i.test(text)
-    ? 'not connected'
-    : text
-  return new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', `${message} (${detail})`, { cause })
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
+  return new SseError('ERR_SSE_TRANSPORT_UNAVAILABLE', `${message} (${redisErrorText(cause)})`, {
+    cause,
+  })
 }
 
 /** Resolves after `ms`, or sooner when `redis` is (again) ready. */

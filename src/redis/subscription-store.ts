@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { SseError } from '../errors.js'
+import type {
+  ActiveSubscription,
+  SubscriptionAnnouncer,
+  SubscriptionStore,
+} from '../hub/active-subscriptions.js'
 import type { PublishInput } from '../hub/types.js'
 import type { Logger } from '../logger.js'
-import {
-  type ActiveSubscription,
-  type SubscriptionStore,
-  subscriptionUpdates,
-} from '../mercure/subscriptions.js'
 import {
   END_EXPIRED_SCRIPT,
   END_NODE_SCRIPT,
@@ -37,6 +37,8 @@ export interface RedisSubscriptionStoreOptions {
   readonly leaseMs: number
   /** Publishes through the transport: this node's announcements. */
   readonly publish: (inputs: PublishInput[]) => Promise<unknown>
+  /** The events that announce subscriptions' start and end (Mercure's `subscriptionUpdates`). */
+  readonly announce: SubscriptionAnnouncer
   /** The stream entry's fields of an event, as the transport stores it. */
   readonly entryFields: (input: PublishInput) => string[]
   /** Turns a Redis failure into the error a reader gets. */
@@ -80,7 +82,7 @@ export function createRedisSubscriptionStore(
   const record = (subscriptions: readonly ActiveSubscription[]) =>
     JSON.stringify({
       subscriptions,
-      ends: subscriptionUpdates(subscriptions, false).map(options.entryFields),
+      ends: options.announce(subscriptions, false).map(options.entryFields),
     })
   client.defineCommand('ssehubRenewLease', { numberOfKeys: 1, lua: RENEW_LEASE_SCRIPT })
   client.defineCommand('ssehubListSubscriptions', {
@@ -99,7 +101,9 @@ export function createRedisSubscriptionStore(
 
   const failed = (what: string) => (error: unknown) => {
     stale = true
-    if (!closed) logger.warn(what, { error: String(error) })
+    // While Redis is away the transport has said so once; each failed write would repeat it.
+    if (closed || client.status !== 'ready') return
+    logger.warn(what, { error: error instanceof Error ? error.message : String(error) })
   }
 
   // Writes and announcements leave in the same tick: one connection keeps their order.
@@ -113,7 +117,7 @@ export function createRedisSubscriptionStore(
       const entries = held.flatMap(([subscriber, subs]) => [field(subscriber), record(subs)])
       const subscriptions = held.flatMap(([, subs]) => subs)
       writes.push(client.hset(hash, ...entries))
-      writes.push(options.publish(subscriptionUpdates(subscriptions, true)))
+      writes.push(options.publish(options.announce(subscriptions, true)))
     }
     await Promise.all(writes)
   }

@@ -11,12 +11,12 @@ export interface Flushable {
   flush(joiner: ChunkJoiner): void
 }
 
-/** How a scheduler defers its flush; `setImmediate` by default. */
+/** How a scheduler defers its flush; `setImmediate` by default (`setTimeout` where there is none). */
 export type Defer = (run: () => void) => void
 
 /** Options of a {@link FlushScheduler}. */
 export interface FlushSchedulerOptions {
-  /** Runs the turn-end flush; `setImmediate` by default. */
+  /** Runs the turn-end flush; `setImmediate` by default (`setTimeout` where there is none). */
   defer?: Defer | undefined
   /** A clock in milliseconds; `performance.now` by default. */
   now?: (() => number) | undefined
@@ -65,9 +65,16 @@ export const DEFAULT_WRITE_THROUGH_MS = WRITE_THROUGH_SLICES * DEFAULT_SLICE_MS
  */
 export const CLOCK_EVERY = 64
 
-const deferToCheckPhase: Defer = (run) => {
-  setImmediate(run)
-}
+// `setImmediate` is Node's (and Bun's): elsewhere a timer of 0 ms is the nearest macrotask.
+const nextTurn = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate
+const deferToCheckPhase: Defer =
+  nextTurn === undefined
+    ? (run) => {
+        setTimeout(run, 0)
+      }
+    : (run) => {
+        nextTurn(run)
+      }
 
 /**
  * Decides, once per turn of the event loop, whether streams write at once or queue, and flushes
@@ -138,12 +145,14 @@ export class FlushScheduler {
   }
 
   /**
-   * Whether a stream's first write of this turn should go now rather than queue: the same
-   * answer for every stream of a turn, until the turn has written for `writeThroughMs`. The rest of a
+   * Decides whether a stream's first write of this turn goes now rather than queues, and answers
+   * it: the same answer for every stream of a turn, until the turn has written for
+   * `writeThroughMs`. The first call of a turn makes the decision and schedules the turn's
+   * flush; later ones count the writes and look at the clock now and then. The rest of a
    * stream's turn queues behind that write (several events read in one turn, a batch from
    * Redis, still leave in one more write, not one each).
    */
-  writesThrough(): boolean {
+  decideWrite(): boolean {
     if (this.#writeThrough === undefined) {
       const now = this.#now()
       // Not while a flush pass is under way, nor with streams queued for the next.
@@ -155,17 +164,18 @@ export class FlushScheduler {
       this.#grants = 0
       this.#schedule()
     } else if (this.#writeThrough && ++this.#grants % CLOCK_EVERY === 0) {
-      return this.keepsWritingThrough()
+      return this.recheckWriteThrough()
     }
     return this.#writeThrough
   }
 
   /**
-   * For a writer that writes many streams at once after one {@link writesThrough} (a
-   * broadcast): whether this turn may still write at once, the clock read now. Call it every
-   * few dozen writes; once it answers `false`, the rest of the turn queues.
+   * For a writer that writes many streams at once after one {@link decideWrite} (a
+   * broadcast): reads the clock and ends the turn's writing at once when it has lasted long
+   * enough; answers whether the turn still writes at once. Call it every few dozen writes; once
+   * it answers `false`, the rest of the turn queues.
    */
-  keepsWritingThrough(): boolean {
+  recheckWriteThrough(): boolean {
     if (
       this.#writeThrough === true &&
       this.#now() - (this.#wroteThroughSince as number) >= this.#writeThroughMs
@@ -240,6 +250,3 @@ export class FlushScheduler {
     this.#defer(this.flush)
   }
 }
-
-/** The scheduler every stream of the process shares unless given its own. */
-export const sharedFlushScheduler = new FlushScheduler()

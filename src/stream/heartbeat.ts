@@ -2,6 +2,8 @@
  * Heartbeats for every open stream from one timer, not one timer per connection, spread over
  * the period.
  */
+
+import { unrefTimer } from '../timers.js'
 import type { SseStream } from './sse-stream.js'
 
 /** Default heartbeat period: 15 s, under the 30-60 s idle timeouts of common proxies. */
@@ -29,8 +31,7 @@ export class Heartbeat {
   #tick = 0
 
   constructor(intervalMs: number) {
-    this.#timer = setInterval(() => this.#beatSlice(), intervalMs / SLICES)
-    this.#timer.unref?.()
+    this.#timer = unrefTimer(setInterval(() => this.#beatSlice(), intervalMs / SLICES))
   }
 
   /** Streams now receiving heartbeats. */

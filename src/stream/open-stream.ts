@@ -14,7 +14,7 @@ import type { StreamSubscriptions } from './subscriptions.js'
 /** What opening a subscriber's stream needs from the app. */
 export interface StreamContext {
   readonly hub: Hub
-  /** How streams subscribe to the hub. */
+  /** How streams subscribe to the hub; its flush scheduler is the streams'. */
   readonly subscriptions: StreamSubscriptions
   readonly heartbeat: Heartbeat | null
   readonly openStreams: Set<SseStream>
@@ -65,7 +65,10 @@ export async function subscribeStream(
   return {
     historyGap: subscriber.historyGap,
     start(sink, preface) {
-      const opened = new SseStream(sink, { maxBufferedBytes: context.maxBufferedBytes })
+      const opened = new SseStream(sink, {
+        maxBufferedBytes: context.maxBufferedBytes,
+        scheduler: context.subscriptions.scheduler,
+      })
       context.openStreams.add(opened)
       opened.onClose((reason) => {
         context.openStreams.delete(opened)

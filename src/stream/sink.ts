@@ -26,29 +26,4 @@ export interface Sink {
   onDrain(listener: () => void): void
   /** Called once when the connection is gone, whoever ended it. */
   onClose(listener: () => void): void
-  /**
-   * Once every write goes to one fixed target (a socket): that target, for the stream to write
-   * to itself, one object fewer per write than through the sink. A stream asks after each write
-   * through the sink until it gets one. Optional.
-   */
-  directWrites?(): DirectWrites | undefined
-}
-
-/**
- * A byte stream in the shape of Node's `Writable` (a socket), as {@link Sink.directWrites}
- * offers it.
- */
-export interface SinkTarget {
-  /** Whether bytes can still go out: `false` once the connection is ending or gone. */
-  readonly writable: boolean
-  /** Bytes written and not yet handed to the operating system. */
-  readonly writableLength: number
-  write(chunk: Uint8Array): unknown
-}
-
-/** Where a sink's writes go once settled, and what each write needs around it. */
-export interface DirectWrites {
-  readonly target: SinkTarget
-  /** The bytes as the target takes them: framed (an HTTP/1.1 chunk), or as they are. */
-  readonly frame: (chunk: Uint8Array) => Uint8Array
 }

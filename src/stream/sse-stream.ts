@@ -5,9 +5,15 @@
  */
 import { encodeEvent } from '../protocol/encode.js'
 import type { SseEvent } from '../protocol/types.js'
-import { ChunkJoiner } from './chunk-joiner.js'
-import { type Flushable, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
-import type { DirectWrites, Sink, SinkTarget } from './sink.js'
+import { ChunkJoiner, concatBytes } from './chunk-joiner.js'
+import {
+  type DirectWrites,
+  directWritesOf,
+  kDirectWrites,
+  type SinkTarget,
+} from './direct-writes.js'
+import { type Flushable, FlushScheduler } from './flush-scheduler.js'
+import type { Sink } from './sink.js'
 
 /** Default for {@link SseStreamOptions.maxBufferedBytes}: 1 MiB of unsent bytes per stream. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
@@ -33,7 +39,10 @@ export interface SseStreamOptions {
    * @defaultValue {@link DEFAULT_MAX_BUFFERED_BYTES}
    */
   maxBufferedBytes?: number | null | undefined
-  /** Where the stream queues itself to be flushed; the process-wide one by default. */
+  /**
+   * Where the stream queues itself to be flushed: the app's, shared by all its streams so that
+   * a turn's writes are decided and flushed once for all. A stream given none has its own.
+   */
   scheduler?: FlushScheduler | undefined
 }
 
@@ -66,7 +75,7 @@ export class SseStream implements Flushable {
   #sinkMayHoldBytes = false
   // The scheduler's turn in which this stream last wrote at once: later writes of that turn queue.
   #wroteAtOnceInTurn = -1
-  // Where writes go once the sink has settled on a target (Sink.directWrites): written there
+  // Where writes go once the sink has settled on a target (kDirectWrites): written there
   // straight, not through the sink. In a broadcast at a steady rate every write runs cold, and
   // each object it reaches is one more likely cache miss (docs/decisions/0001). Two fields,
   // not the DirectWrites object, for the same reason: set together, read on every write.
@@ -83,7 +92,7 @@ export class SseStream implements Flushable {
   constructor(sink: Sink, options: SseStreamOptions = {}) {
     this.#sink = sink
     this.#maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
-    this.#scheduler = options.scheduler ?? sharedFlushScheduler
+    this.#scheduler = options.scheduler ?? new FlushScheduler()
     sink.onClose(() => this.#finish('client'))
   }
 
@@ -131,7 +140,7 @@ export class SseStream implements Flushable {
       this.#first === undefined &&
       this.#backlog === undefined &&
       this.#wroteAtOnceInTurn !== scheduler.turn &&
-      scheduler.writesThrough()
+      scheduler.decideWrite()
     ) {
       this.#wroteAtOnceInTurn = scheduler.turn
       this.#writeToSink(bytes)
@@ -155,10 +164,12 @@ export class SseStream implements Flushable {
   }
 
   /**
-   * Where this stream's writes go straight, once settled (see {@link Sink.directWrites}), for
+   * Where this stream's writes go straight, once settled (see {@link kDirectWrites}), for
    * a writer that writes many streams' targets at once; `undefined` before that or once closed.
+   * Internal to the delivery code: keyed by a symbol the package does not export.
+   * @internal
    */
-  directWrites(): DirectWrites | undefined {
+  [kDirectWrites](): DirectWrites | undefined {
     const target = this.#target
     // While a replay is sent, writes must queue behind it, not go to the socket around it.
     if (target === undefined || this.#closed || this.#backlog !== undefined) return undefined
@@ -277,7 +288,7 @@ export class SseStream implements Flushable {
       size += chunk.byteLength
     }
     this.#backlogAt = at
-    this.#writeToSink(page.length === 1 ? (page[0] as Uint8Array) : Buffer.concat(page))
+    this.#writeToSink(page.length === 1 ? (page[0] as Uint8Array) : concatBytes(page))
     if (at < backlog.length) {
       this.#sink.onDrain(this.#sendBacklogPage)
       return
@@ -297,7 +308,7 @@ export class SseStream implements Flushable {
     const sink = this.#sink
     sink.write(bytes)
     this.#sinkMayHoldBytes = sink.bufferedBytes > 0
-    const direct = sink.directWrites?.()
+    const direct = directWritesOf(sink)
     if (direct !== undefined) {
       this.#target = direct.target
       this.#frame = direct.frame

@@ -1,6 +1,8 @@
 /**
  * Cuts streams whose client has stopped reading, from one timer for all of them.
  */
+
+import { unrefTimer } from '../timers.js'
 import type { SseStream } from './sse-stream.js'
 
 /** Default write-stall limit: 30 s with unsent bytes and none of them leaving. */
@@ -18,14 +20,15 @@ export class StallWatch {
   readonly #timer: ReturnType<typeof setInterval>
 
   constructor(streams: Iterable<SseStream>, stallMs: number, now: () => number = Date.now) {
-    this.#timer = setInterval(
-      () => {
-        const time = now()
-        for (const stream of streams) stream.closeIfStalled(time, stallMs)
-      },
-      Math.max(stallMs / 4, 10),
+    this.#timer = unrefTimer(
+      setInterval(
+        () => {
+          const time = now()
+          for (const stream of streams) stream.closeIfStalled(time, stallMs)
+        },
+        Math.max(stallMs / 4, 10),
+      ),
     )
-    this.#timer.unref?.()
   }
 
   /** Stops the timer. */

@@ -2,8 +2,9 @@
  * The same bytes to many streams: in one loop over their sockets when the scheduler lets the
  * turn write at once, through each stream otherwise.
  */
-import { CLOCK_EVERY, type FlushScheduler, sharedFlushScheduler } from './flush-scheduler.js'
-import type { SinkTarget } from './sink.js'
+
+import { kDirectWrites, type SinkTarget } from './direct-writes.js'
+import { CLOCK_EVERY, type FlushScheduler } from './flush-scheduler.js'
 import type { SseStream } from './sse-stream.js'
 
 type Frame = (chunk: Uint8Array) => Uint8Array
@@ -36,7 +37,8 @@ export class StreamFanout {
   // The scheduler's turn in which the loop last wrote at once.
   #turn = -1
 
-  constructor(scheduler: FlushScheduler = sharedFlushScheduler) {
+  /** `scheduler`: the one its streams share (the app's). */
+  constructor(scheduler: FlushScheduler) {
     this.#scheduler = scheduler
   }
 
@@ -63,7 +65,7 @@ export class StreamFanout {
       for (const stream of this.#streams) stream.queueBytes(bytes)
       return
     }
-    if (scheduler.pending > 0 || !scheduler.writesThrough()) {
+    if (scheduler.pending > 0 || !scheduler.decideWrite()) {
       for (const stream of this.#streams) stream.writeBytes(bytes)
       return
     }
@@ -75,7 +77,7 @@ export class StreamFanout {
       const stream = others[i] as SseStream
       stream.writeBytes(bytes)
       // Its sink has settled on a target: from the next write on, it joins the loop.
-      if (stream.directWrites() !== undefined) this.#stale = true
+      if (stream[kDirectWrites]() !== undefined) this.#stale = true
     }
   }
 
@@ -86,7 +88,7 @@ export class StreamFanout {
     let frame: Frame | undefined
     let framed = bytes
     for (let i = 0; i < targets.length; i++) {
-      if (i % CLOCK_EVERY === CLOCK_EVERY - 1 && !scheduler.keepsWritingThrough()) {
+      if (i % CLOCK_EVERY === CLOCK_EVERY - 1 && !scheduler.recheckWriteThrough()) {
         // The turn has written for as long as it may: the rest queue for the flush passes.
         for (let j = i; j < targets.length; j++) (this.#direct[j] as SseStream).queueBytes(bytes)
         return
@@ -110,7 +112,7 @@ export class StreamFanout {
     const frames: Frame[] = []
     const others: SseStream[] = []
     for (const stream of this.#streams) {
-      const writes = stream.directWrites()
+      const writes = stream[kDirectWrites]()
       if (writes === undefined) {
         if (!stream.closed) others.push(stream)
         continue

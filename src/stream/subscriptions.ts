@@ -5,6 +5,7 @@
 import type { Hub } from '../hub/hub.js'
 import type { HubEvent, Subscriber, Subscription } from '../hub/types.js'
 import { type DeliveryCounters, uncounted } from './delivery-counters.js'
+import { FlushScheduler } from './flush-scheduler.js'
 import { StreamFanout } from './stream-fanout.js'
 import type { StreamSubscriber } from './stream-subscriber.js'
 
@@ -28,12 +29,25 @@ export class StreamSubscriptions {
   readonly #hub: Hub
   readonly #groups = new Map<string, TopicGroup>()
   readonly #counters: DeliveryCounters
+  /**
+   * The flush scheduler of these streams, the app's own: the streams opened on these
+   * subscriptions and the topic groups' fan-outs share it, and no other app does.
+   */
+  readonly scheduler: FlushScheduler
   #count = 0
 
-  /** `counters`: where deliveries through the topic groups are counted (the app's). */
-  constructor(hub: Hub, counters: DeliveryCounters = uncounted()) {
+  /**
+   * `counters`: where deliveries through the topic groups are counted (the app's);
+   * `scheduler`: the streams' flush scheduler, a new one by default.
+   */
+  constructor(
+    hub: Hub,
+    counters: DeliveryCounters = uncounted(),
+    scheduler: FlushScheduler = new FlushScheduler(),
+  ) {
     this.#hub = hub
     this.#counters = counters
+    this.scheduler = scheduler
   }
 
   /** Subscriptions made and not ended, of either kind. */
@@ -97,7 +111,7 @@ export class StreamSubscriptions {
   #enter(topic: string, member: StreamSubscriber): StreamSubscription & { group: TopicGroup } {
     let group = this.#groups.get(topic)
     if (group === undefined) {
-      group = new TopicGroup(topic, this.#hub, this.#counters)
+      group = new TopicGroup(topic, this.#hub, this.#counters, this.scheduler)
       this.#groups.set(topic, group)
     }
     const joined = group
@@ -129,11 +143,12 @@ class TopicGroup implements Subscriber {
   // Members not in the fan-out yet: their stream had not started at the last event (they are
   // let in at the next).
   readonly #waiting = new Set<StreamSubscriber>()
-  readonly #fanout = new StreamFanout()
+  readonly #fanout: StreamFanout
   readonly #counters: DeliveryCounters
 
-  constructor(topic: string, hub: Hub, counters: DeliveryCounters) {
+  constructor(topic: string, hub: Hub, counters: DeliveryCounters, scheduler: FlushScheduler) {
     this.#counters = counters
+    this.#fanout = new StreamFanout(scheduler)
     this.topics = [topic]
     this.subscription = hub.subscribe(this)
     // A member moving in from its own subscription does not wait for this: a rejection (the hub

@@ -145,6 +145,7 @@ const PATHS = [
   '/.well-known/mercure/subscriptions',
   '/healthz',
   '/',
+  '/ssehub-client.js',
 ]
 
 const RUNS = { numRuns: 150, interruptAfterTimeLimit: 60_000 }
@@ -170,6 +171,7 @@ describe('hostile input over HTTP', () => {
               'Origin',
               'Content-Type',
               'Referer',
+              'If-None-Match',
               'X-Any',
             ),
             hostileText,

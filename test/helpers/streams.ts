@@ -1,4 +1,5 @@
 // Test doubles for streams: sinks that keep what they are given, schedulers the test drives.
+import { kDirectWrites } from '../../src/stream/direct-writes.js'
 import { FlushScheduler } from '../../src/stream/flush-scheduler.js'
 import type { Sink } from '../../src/stream/sink.js'
 
@@ -147,7 +148,7 @@ export function settlingSink(
   const target = memoryTarget()
   const sink = Object.assign(memorySink(), {
     target,
-    directWrites: () => (sink.chunks.length === 0 ? undefined : { target, frame }),
+    [kDirectWrites]: () => (sink.chunks.length === 0 ? undefined : { target, frame }),
   })
   // A getter: Object.assign would copy its value once.
   Object.defineProperty(sink, 'bufferedBytes', { get: () => target.writableLength })

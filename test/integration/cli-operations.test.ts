@@ -120,7 +120,7 @@ describe('ssehub serve --log-level', () => {
     // The variable alone is read as well.
     const badEnv = await runCli(['serve', '--port', '0'], { SSEHUB_LOG_LEVEL: 'loud' })
     expect(badEnv.code).toBe(2)
-    expect(badEnv.stderr).toMatch(/--log-level must be one of .*, got loud/)
+    expect(badEnv.stderr).toMatch(/SSEHUB_LOG_LEVEL must be one of .*, got "loud"/)
   })
 })
 
@@ -155,7 +155,7 @@ describe('ssehub serve /readyz', () => {
     expect((await readiness(node.url)).status).toBe(200)
     const from = node.stderr().length
     await redis.stop()
-    await waitForLog(node, /cannot read the Redis stream/, { from })
+    await waitForLog(node, /lost the connection to Redis/, { from })
     const away = await readiness(node.url)
     expect(away.status).toBe(503)
     expect(away.body).toMatch(/"status":"store unreachable"/)
@@ -164,5 +164,25 @@ describe('ssehub serve /readyz', () => {
     await expect
       .poll(async () => (await readiness(node.url)).status, { timeout: 10_000, interval: 50 })
       .toBe(200)
+  })
+
+  it('logs an outage of Redis once, in words, from the first of the workers', async () => {
+    redis = await startRedis()
+    const node = await serve(['--redis', redis.url, '--no-clock', '--workers', '2'])
+    const from = node.stderr().length
+    await redis.stop()
+    await waitForLog(node, /lost the connection to Redis/, { from })
+    const refused = await fetch(`${node.url}/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"topic":"t","data":"x"}',
+    })
+    expect(refused.status).toBe(503)
+    await redis.start()
+    await waitForLog(node, /connected to Redis again/, { from })
+    const outage = node.stderr().slice(from)
+    expect(outage.match(/lost the connection to Redis/g)).toHaveLength(1)
+    expect(outage.match(/connected to Redis again/g)).toHaveLength(1)
+    expect(outage).not.toMatch(/MaxRetriesPerRequest|UND_ERR/)
   })
 })

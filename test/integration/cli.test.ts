@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { type AddressInfo, createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
+import { keptBy } from '../helpers/kept.js'
 import {
   CLI_PATH,
   type ServerProcess,
@@ -57,7 +59,7 @@ describe('ssehub CLI', () => {
       server.url,
     ])
     expect(result.code).toBe(0)
-    const [event] = server.app.hub.history()
+    const [event] = await keptBy(server.app.hub)
     expect(result.stdout).toBe(`${event?.id}\n`)
     expect(event).toMatchObject({ topics: ['news'], type: 'headline', data: 'hello world' })
   })
@@ -87,7 +89,23 @@ describe('ssehub CLI', () => {
     await closed.close()
     const result = await run(['publish', 'news', 'x', '--url', closed.url])
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`cannot reach ${closed.url}/: ECONNREFUSED`)
+    expect(result.stderr).toContain(`cannot reach ${closed.url}/: connection refused`)
+  })
+
+  it('says in words when the server closes the connection without answering', async () => {
+    const hangUp = createServer((socket) => socket.on('data', () => socket.destroy()))
+    hangUp.listen(0, '127.0.0.1')
+    await once(hangUp, 'listening')
+    try {
+      const { port } = hangUp.address() as AddressInfo
+      const result = await run(['publish', 'news', 'x', '--url', `http://127.0.0.1:${port}`])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        `ssehub: cannot reach http://127.0.0.1:${port}/: the server closed the connection without answering: is this an ssehub hub?\n`,
+      )
+    } finally {
+      hangUp.close()
+    }
   })
 
   it('subscribes, prints events, and resumes after a dropped connection with nothing missed or doubled', async () => {
@@ -119,7 +137,7 @@ describe('ssehub CLI', () => {
       await server.app.hub.publish('feed', { data: '6' })
       await expect.poll(() => lines().length, { timeout: 5000 }).toBe(6)
       expect(lines().map((l) => l.data)).toEqual(['1', '2', '3', '4', '5', '6'])
-      expect(lines().map((l) => l.id)).toEqual(server.app.hub.history().map((e) => e.id))
+      expect(lines().map((l) => l.id)).toEqual((await keptBy(server.app.hub)).map((e) => e.id))
     } finally {
       child.kill('SIGINT')
       await once(child, 'close')
@@ -147,16 +165,38 @@ describe('ssehub CLI', () => {
     expect(await serverProcess.exited).toBe(0)
   })
 
-  it('says the port is taken and exits 1', async () => {
-    server = await startTestServer()
-    const result = await run(['serve', '--port', String(server.port), '--host', '127.0.0.1'])
+  it.each(['1', '2'])(
+    'says the port is taken once, in words, and exits 1 (--workers %s)',
+    async (workers) => {
+      server = await startTestServer()
+      const result = await run([
+        'serve',
+        '--port',
+        String(server.port),
+        '--host',
+        '127.0.0.1',
+        '--workers',
+        workers,
+      ])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        `ssehub: cannot listen: port ${server.port} is already in use (another ssehub?); stop it, or choose another port with --port or PORT\n`,
+      )
+    },
+  )
+
+  it('says once that Redis cannot be reached, with every worker failing alike', async () => {
+    const closed = await startTestServer()
+    await closed.close()
+    const url = `redis://127.0.0.1:${closed.port}`
+    const result = await run(['serve', '--port', '0', '--workers', '2', '--redis', url])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/cannot listen: .*EADDRINUSE/)
+    expect(result.stderr).toMatch(new RegExp(`^ssehub: cannot connect to Redis at ${url}[^\n]*\n$`))
   })
 
   it('says the host cannot be bound and exits 1', async () => {
     const result = await run(['serve', '--port', '0', '--host', 'no-such-host.invalid'])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/cannot listen: .*(ENOTFOUND|EAI_AGAIN)/)
+    expect(result.stderr).toMatch(/cannot listen: the host .* cannot be resolved/)
   })
 })

@@ -25,7 +25,7 @@ describe('GET /events', () => {
     const stream = await raw('/events?topic=quiet')
     expect(stream.response.status).toBe(200)
     expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
-    expect(stream.response.headers.get('cache-control')).toBe('no-cache')
+    expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
     expect(stream.response.headers.get('connection')).toBe('keep-alive')
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
     expect(stream.text()).toBe('')

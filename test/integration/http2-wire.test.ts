@@ -72,7 +72,7 @@ describe.each(Object.keys(SERVERS))('the wire over HTTPS, served by %s', (server
         expect(stream.protocol).toBe(client.name)
         expect(stream.status).toBe(200)
         expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8')
-        expect(stream.headers['cache-control']).toBe('no-cache')
+        expect(stream.headers['cache-control']).toBe('no-cache, no-transform')
         await stream.waitFor(/^retry: 1000\n\n/)
         // HTTP/2 forbids connection-specific headers; HTTP/1.1 keeps its framing.
         const connectionHeaders = ['connection', 'keep-alive', 'transfer-encoding']

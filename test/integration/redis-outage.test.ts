@@ -65,7 +65,7 @@ describe('a cluster when Redis goes away', () => {
 
     await redis.stop('SIGKILL')
     await Promise.all(
-      nodes.map((n, i) => waitForLog(n, /cannot read the Redis stream/, { from: logFrom[i] })),
+      nodes.map((n, i) => waitForLog(n, /lost the connection to Redis/, { from: logFrom[i] })),
     )
     for (const url of urls) {
       const health = await fetch(`${url}/healthz`)
@@ -73,9 +73,12 @@ describe('a cluster when Redis goes away', () => {
       expect(await health.json()).toMatchObject({ status: 'ok', store: 'unreachable' })
       const refused = await publishTo(url, 'feed', 'during the outage')
       expect(refused.status).toBe(503)
-      expect(refused.body).toMatch(
-        /^Redis is unavailable: the event was not acknowledged; publish it again/,
-      )
+      expect(JSON.parse(refused.body)).toMatchObject({
+        code: 'ERR_SSE_TRANSPORT_UNAVAILABLE',
+        detail: expect.stringMatching(
+          /^Redis is unavailable: the event was not acknowledged; publish it again \(not connected\)$/,
+        ),
+      })
     }
     // A client resuming meanwhile cannot be replayed to: its stream is closed, and it retries.
     expect(await readEvents(urls[1] as string, 'feed', sent[0] as string, 1)).toEqual({
@@ -110,7 +113,7 @@ describe('a cluster when Redis goes away', () => {
 
     await redis.stop('SIGKILL')
     await Promise.all(
-      nodes.map((n, i) => waitForLog(n, /cannot read the Redis stream/, { from: logFrom[i] })),
+      nodes.map((n, i) => waitForLog(n, /lost the connection to Redis/, { from: logFrom[i] })),
     )
     await redis.start()
     // The first publish may land in the new stream before some nodes have noticed the reset.

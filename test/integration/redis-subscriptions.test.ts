@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHub } from '../../src/hub/hub.js'
-import type { ActiveSubscription } from '../../src/mercure/subscriptions.js'
+import { type ActiveSubscription, subscriptionUpdates } from '../../src/mercure/subscriptions.js'
 import { createRedisTransport } from '../../src/redis/redis-transport.js'
 import { END_EXPIRED_SCRIPT } from '../../src/redis/scripts.js'
 import { spawnNodes } from '../helpers/cluster.js'
@@ -153,7 +153,7 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
     ])
     const observer = createHub({ transport: staying })
     try {
-      const store = closing.shareSubscriptions(3000)
+      const store = closing.shareSubscriptions(subscriptionUpdates, 3000)
       const subscription: ActiveSubscription = {
         id: '/.well-known/mercure/subscriptions/https%3A%2F%2Fexample.com%2Fopen/s1',
         topic: 'https://example.com/open',
@@ -167,7 +167,7 @@ describe('Mercure subscriptions on a cluster of nodes on Redis', () => {
         deliver: (event) => seen.push(JSON.parse(event.data)),
       })
       store.add('s1', [subscription])
-      const others = staying.shareSubscriptions(3000)
+      const others = staying.shareSubscriptions(subscriptionUpdates, 3000)
       await expect.poll(async () => (await others.list()).subscriptions).toEqual([subscription])
       closing.close()
       await expect.poll(() => seen).toMatchObject([{ id: subscription.id, active: false }])

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { frameChunk } from '../../../src/adapters/node-sink.js'
+import { createSocketFrames, frameChunk } from '../../../src/adapters/node-sink.js'
 
 describe('frameChunk', () => {
   it('frames any bytes as one HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF', () => {
@@ -16,11 +16,28 @@ describe('frameChunk', () => {
     )
   })
 
-  it('frames the same bytes once for consecutive calls, and new bytes anew', () => {
+  it('frames the same bytes once for consecutive calls to one framer, and new bytes anew', () => {
+    const frame = createSocketFrames().chunk
     const body = new TextEncoder().encode('data: a\n\n')
-    const framed = frameChunk(body)
-    expect(frameChunk(body)).toBe(framed)
+    const framed = frame(body)
+    expect(frame(body)).toBe(framed)
     const other = new TextEncoder().encode('data: b\n\n')
-    expect(new TextDecoder().decode(frameChunk(other))).toBe('9\r\ndata: b\n\n\r\n')
+    expect(new TextDecoder().decode(frame(other))).toBe('9\r\ndata: b\n\n\r\n')
+  })
+
+  it('hands the socket a Buffer over the bytes themselves when unframed (HTTP/1.0)', () => {
+    const raw = createSocketFrames().raw
+    const body = new TextEncoder().encode('data: a\n\n')
+    const view = raw(body)
+    expect(Buffer.isBuffer(view)).toBe(true)
+    expect(view.buffer).toBe(body.buffer)
+    expect(raw(body)).toBe(view)
+  })
+
+  it('keeps each server’s memory its own: two servers share none', () => {
+    const [one, two] = [createSocketFrames().chunk, createSocketFrames().chunk]
+    const body = new TextEncoder().encode('data: a\n\n')
+    expect(two(body)).not.toBe(one(body))
+    expect(two(body)).toEqual(one(body))
   })
 })

@@ -3,6 +3,7 @@ import { SseError } from '../../../src/errors.js'
 import { storedBytes } from '../../../src/hub/history.js'
 import { createHub } from '../../../src/hub/hub.js'
 import type { HubEvent, Subscriber } from '../../../src/hub/types.js'
+import { keptBy } from '../../helpers/kept.js'
 
 function recorder(topics: string[]): Subscriber & { events: HubEvent[]; gaps: string[] } {
   const events: HubEvent[] = []
@@ -119,10 +120,20 @@ describe('hub', () => {
   it('keeps the history within its byte budget', async () => {
     const hub = createHub({ historyBytes: 2000 })
     for (let i = 0; i < 10; i++) await hub.publish('a', { data: 'x'.repeat(50) })
-    const kept = hub.history()
+    const kept = await keptBy(hub)
     expect(kept.reduce((sum, e) => sum + storedBytes(e), 0)).toBeLessThanOrEqual(2000)
     expect(kept.length).toBeGreaterThan(0)
     expect(kept.length).toBeLessThan(10)
+  })
+
+  it('reports how much it keeps: events and their encoded bytes', async () => {
+    const hub = createHub({ historySize: 2 })
+    expect(hub.historyStats()).toEqual({ events: 0, bytes: 0 })
+    for (const data of ['a', 'bb', 'ccc']) await hub.publish('t', { id: data, data })
+    const kept = await keptBy(hub)
+    expect(kept.map((e) => e.data)).toEqual(['bb', 'ccc'])
+    const bytes = kept.reduce((sum, e) => sum + e.bytes.byteLength, 0)
+    expect(hub.historyStats()).toEqual({ events: 2, bytes })
   })
 
   it('refuses a field that would inject another field, and delivers nothing', async () => {
@@ -138,7 +149,7 @@ describe('hub', () => {
       code: 'ERR_SSE_INVALID_ID',
     })
     expect(sub.events).toEqual([])
-    expect(hub.history()).toEqual([])
+    expect(await keptBy(hub)).toEqual([])
   })
 
   it('refuses an empty topic or one with control characters', async () => {
@@ -160,7 +171,7 @@ describe('hub', () => {
         { topics: ['a'], event: 'bad\n', data: 'x' },
       ]),
     ).rejects.toMatchObject({ code: 'ERR_SSE_INVALID_EVENT' })
-    expect(hub.history()).toEqual([])
+    expect(await keptBy(hub)).toEqual([])
   })
 
   it('publishes a batch in order with one id each', async () => {

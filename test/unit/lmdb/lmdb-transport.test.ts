@@ -10,6 +10,7 @@ import {
   type LmdbTransportOptions,
 } from '../../../src/lmdb/lmdb-transport.js'
 import { silentLogger } from '../../../src/logger.js'
+import { keptIn } from '../../helpers/kept.js'
 import { describeTransportContract } from '../../helpers/transport-contract.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ssehub-lmdb-'))
@@ -51,9 +52,9 @@ describe('the LMDB transport', () => {
     const path = newPath()
     const before = await make({ path })
     const acks = await publish(before, '1', '2', '3')
-    const kept = summary(before.history())
+    const kept = summary(await keptIn(before))
     const after = await reopen(before, { path })
-    expect(summary(after.history())).toEqual(kept)
+    expect(summary(await keptIn(after))).toEqual(kept)
     const read = await after.readAfter(acks[0]?.id as string)
     expect(read.found).toBe(true)
     expect(read.events.map((e) => e.data)).toEqual(['2', '3'])
@@ -63,14 +64,14 @@ describe('the LMDB transport', () => {
     const path = newPath()
     const before = await make({ path })
     await publish(before, '1', '2')
-    const [last] = before.history().slice(-1)
+    const [last] = (await keptIn(before)).slice(-1)
     const after = await reopen(before, { path })
     const live: HubEvent[] = []
     after.tail((e) => live.push(e))
     await publish(after, '3')
     expect(live[0]?.seq).toBe((last?.seq ?? 0) + 1)
     expect((live[0]?.id ?? '') > (last?.id ?? '')).toBe(true)
-    expect(after.history().map((e) => e.data)).toEqual(['1', '2', '3'])
+    expect((await keptIn(after)).map((e) => e.data)).toEqual(['1', '2', '3'])
   })
 
   it('makes ids after the newest in the file even when the clock is behind it', async () => {
@@ -88,9 +89,9 @@ describe('the LMDB transport', () => {
     const before = await make({ path })
     await publish(before, '1', '2', '3', '4')
     const after = await reopen(before, { path, historySize: 2 })
-    expect(after.history().map((e) => e.data)).toEqual(['3', '4'])
+    expect((await keptIn(after)).map((e) => e.data)).toEqual(['3', '4'])
     await publish(after, '5')
-    expect(after.history().map((e) => e.data)).toEqual(['4', '5'])
+    expect((await keptIn(after)).map((e) => e.data)).toEqual(['4', '5'])
   })
 
   it('counts every stored byte against the byte bound, topics included', async () => {
@@ -98,7 +99,7 @@ describe('the LMDB transport', () => {
     const topics = [`https://example.com/${'t'.repeat(3000)}`]
     const transport = await make({ path: newPath(), historyBytes: 8000 })
     await transport.publish(['1', '2', '3', '4'].map((data) => ({ topics, data })))
-    expect(transport.history().map((e) => e.data)).toEqual(['3', '4'])
+    expect((await keptIn(transport)).map((e) => e.data)).toEqual(['3', '4'])
   })
 
   it('drops events past the age bound from replay, and from the file', async () => {
@@ -113,11 +114,11 @@ describe('the LMDB transport', () => {
     expect(read.found).toBe(false)
     expect(read.events.map((e) => e.data)).toEqual(['newer'])
     time += 30_000
-    expect(transport.history()).toEqual([])
+    expect(await keptIn(transport)).toEqual([])
     await publish(transport, 'latest')
     // Reopened without the bound, it shows what the file holds.
     const after = await reopen(transport, { path })
-    expect(after.history().map((e) => e.data)).toEqual(['latest'])
+    expect((await keptIn(after)).map((e) => e.data)).toEqual(['latest'])
   })
 
   it('skips a record it cannot read in replay, and evicts it first', async () => {
@@ -132,10 +133,10 @@ describe('the LMDB transport', () => {
     const errors: string[] = []
     const logger = { ...silentLogger, error: (message: string) => void errors.push(message) }
     const after = await make({ path, historySize: 3, logger })
-    expect(after.history().map((e) => e.data)).toEqual(['2', '3'])
+    expect((await keptIn(after)).map((e) => e.data)).toEqual(['2', '3'])
     expect(errors).toEqual(['skipped an event the history file holds but ssehub cannot read'])
     await publish(after, '4')
-    expect(after.history().map((e) => e.data)).toEqual(['2', '3', '4'])
+    expect((await keptIn(after)).map((e) => e.data)).toEqual(['2', '3', '4'])
     expect(errors).toHaveLength(1)
   })
 
@@ -160,7 +161,7 @@ describe('the LMDB transport', () => {
     })
     expect(first.reachable?.()).toBe(false)
     await publish(second, '2')
-    expect(second.history().map((e) => e.data)).toEqual(['1', '2'])
+    expect((await keptIn(second)).map((e) => e.data)).toEqual(['1', '2'])
     expect(second.reachable?.()).toBe(true)
   })
 

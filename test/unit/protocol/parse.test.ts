@@ -134,6 +134,14 @@ describe('parser', () => {
     expect(parser.lastEventId).toBe('')
   })
 
+  it('forgets on reset an id of an event never dispatched, and keeps one of an event without data', () => {
+    const parser = createParser({ onEvent: () => {} })
+    parser.feed('id: 1\n\nid: 2\ndata: cut')
+    expect(parser.lastEventId).toBe('2')
+    parser.reset()
+    expect(parser.lastEventId).toBe('1')
+  })
+
   it('strips a byte order mark again after reset, as on a new connection', () => {
     const events: ParsedEvent[] = []
     const parser = createParser({ onEvent: (e) => events.push(e) })

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { kDirectWrites } from '../../../src/stream/direct-writes.js'
 import { REPLAY_PAGE_BYTES, SseStream } from '../../../src/stream/sse-stream.js'
 import { StallWatch } from '../../../src/stream/stall-watch.js'
 import { bytes, manualScheduler, memorySink, settlingSink } from '../../helpers/streams.js'
@@ -51,10 +52,10 @@ describe('a stream sending a replay', () => {
     const stream = new SseStream(sink, { scheduler })
     stream.sendBacklog(events(128, 1024))
     // The sink has settled on its target, yet the replay is not through.
-    expect(stream.directWrites()).toBeUndefined()
+    expect(stream[kDirectWrites]()).toBeUndefined()
     sink.target.writableLength = 0
     sink.drain()
-    expect(stream.directWrites()).toBeDefined()
+    expect(stream[kDirectWrites]()).toBeDefined()
   })
 
   it('is cut once what queues behind a replay the client does not read passes the cap', () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ChunkJoiner } from '../../../src/stream/chunk-joiner.js'
+import { kDirectWrites } from '../../../src/stream/direct-writes.js'
 import { FlushScheduler } from '../../../src/stream/flush-scheduler.js'
 import { Heartbeat } from '../../../src/stream/heartbeat.js'
 import type { Sink } from '../../../src/stream/sink.js'
@@ -157,7 +158,7 @@ describe('stream', () => {
     }
     const sink = Object.assign(memorySink(), {
       // Settled once something went through the sink, as node:http's once its headers are out.
-      directWrites: () =>
+      [kDirectWrites]: () =>
         sink.chunks.length === 0
           ? undefined
           : { target, frame: (chunk: Uint8Array) => bytes(`[${text(chunk)}]`) },
@@ -281,7 +282,7 @@ describe('flush scheduler, slices', () => {
     const reached = () => sinks.filter((sink) => sink.chunks.length > 0).length
     /** Queues `text` on every stream in a turn that follows a busy one (nothing goes at once). */
     const queueAfterBusyTurn = (text: string) => {
-      clock.scheduler.writesThrough()
+      clock.scheduler.decideWrite()
       clock.endTurn()
       for (const stream of streams) stream.writeBytes(bytes(text))
     }

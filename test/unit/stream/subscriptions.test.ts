@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { createHub } from '../../../src/hub/hub.js'
 import type { HubEvent } from '../../../src/hub/types.js'
-import { sharedFlushScheduler } from '../../../src/stream/flush-scheduler.js'
 import { SseStream } from '../../../src/stream/sse-stream.js'
 import { StreamSubscriber } from '../../../src/stream/stream-subscriber.js'
 import { StreamSubscriptions } from '../../../src/stream/subscriptions.js'
 import { memorySink } from '../../helpers/streams.js'
 
 /** Starts `subscriber`'s stream as the app does: what waited first, then live events. */
-function start(subscriber: StreamSubscriber) {
+function start(subscriber: StreamSubscriber, subscriptions: StreamSubscriptions) {
   const sink = memorySink()
-  const stream = new SseStream(sink)
+  const stream = new SseStream(sink, { scheduler: subscriptions.scheduler })
   const waited = subscriber.pending ?? []
   subscriber.pending = undefined
   subscriber.stream = stream
@@ -19,11 +18,14 @@ function start(subscriber: StreamSubscriber) {
 }
 
 /** The `data:` lines a sink has been given, once the streams' queues have been flushed. */
-async function received(sink: { chunks: string[] }): Promise<string[]> {
+async function received(
+  sink: { chunks: string[] },
+  subscriptions: StreamSubscriptions,
+): Promise<string[]> {
   // A flush can take more than one turn (a turn that wrote at once for a whole slice).
   for (let turns = 0; turns < 100; turns++) {
     await new Promise((resolve) => setImmediate(resolve))
-    if (sharedFlushScheduler.pending === 0) break
+    if (subscriptions.scheduler.pending === 0) break
   }
   return sink.chunks.join('').match(/^data: .*$/gm) ?? []
 }
@@ -55,15 +57,23 @@ describe('stream subscriptions', () => {
     await subscriptions.subscribe(fresh, undefined)
     // The hub may still skip live events it replayed: on its own until the first live one.
     expect(hub.subscriberCount).toBe(2)
-    const sinks = [start(fresh), start(resumed)]
+    const sinks = [start(fresh, subscriptions), start(resumed, subscriptions)]
     await hub.publish('t', { data: '3' })
     expect([hub.subscriberCount, subscriptions.count]).toEqual([1, 2])
     await hub.publish('t', { data: '4' })
-    expect(await received(sinks[0] ?? memorySink())).toEqual(['data: 3', 'data: 4'])
-    expect(await received(sinks[1] ?? memorySink())).toEqual(['data: 2', 'data: 3', 'data: 4'])
+    expect(await received(sinks[0] ?? memorySink(), subscriptions)).toEqual(['data: 3', 'data: 4'])
+    expect(await received(sinks[1] ?? memorySink(), subscriptions)).toEqual([
+      'data: 2',
+      'data: 3',
+      'data: 4',
+    ])
     subscription.unsubscribe()
     await hub.publish('t', { data: '5' })
-    expect(await received(sinks[1] ?? memorySink())).toEqual(['data: 2', 'data: 3', 'data: 4'])
+    expect(await received(sinks[1] ?? memorySink(), subscriptions)).toEqual([
+      'data: 2',
+      'data: 3',
+      'data: 4',
+    ])
     expect(subscriptions.count).toBe(1)
   })
 
@@ -87,14 +97,19 @@ describe('stream subscriptions', () => {
     const late = new StreamSubscriber({ topics: ['t'] })
     await subscriptions.subscribe(early, undefined)
     await hub.publish('t', { data: '1' })
-    const earlySink = start(early)
+    const earlySink = start(early, subscriptions)
     await subscriptions.subscribe(late, undefined)
     await hub.publish('t', { data: '2' })
-    const lateSink = start(late)
+    const lateSink = start(late, subscriptions)
     await hub.publish('t', { data: '3' })
     await hub.publish('t', { data: '4' })
-    expect(await received(earlySink)).toEqual(['data: 1', 'data: 2', 'data: 3', 'data: 4'])
-    expect(await received(lateSink)).toEqual(['data: 2', 'data: 3', 'data: 4'])
+    expect(await received(earlySink, subscriptions)).toEqual([
+      'data: 1',
+      'data: 2',
+      'data: 3',
+      'data: 4',
+    ])
+    expect(await received(lateSink, subscriptions)).toEqual(['data: 2', 'data: 3', 'data: 4'])
   })
 
   it('sends a private event only to the members that may receive it', async () => {
@@ -107,17 +122,23 @@ describe('stream subscriptions', () => {
     const anonymous = new StreamSubscriber({ topics: ['t'] })
     await subscriptions.subscribe(allowed, undefined)
     await subscriptions.subscribe(anonymous, undefined)
-    const [allowedSink, anonymousSink] = [start(allowed), start(anonymous)]
+    const [allowedSink, anonymousSink] = [
+      start(allowed, subscriptions),
+      start(anonymous, subscriptions),
+    ]
     await hub.publish('t', { data: 'public' })
     await hub.publish('t', { data: 'secret', private: true })
     await hub.publish('t', { data: 'not for anyone', private: true })
     await hub.publish('t', { data: 'public again' })
-    expect(await received(allowedSink)).toEqual([
+    expect(await received(allowedSink, subscriptions)).toEqual([
       'data: public',
       'data: secret',
       'data: public again',
     ])
-    expect(await received(anonymousSink)).toEqual(['data: public', 'data: public again'])
+    expect(await received(anonymousSink, subscriptions)).toEqual([
+      'data: public',
+      'data: public again',
+    ])
   })
 
   it('rejects a bad topic, keeping nothing subscribed', async () => {
@@ -144,9 +165,9 @@ describe('stream subscriptions', () => {
     first.unsubscribe()
     const again = new StreamSubscriber({ topics: ['t'] })
     await subscriptions.subscribe(again, undefined)
-    const sink = start(again)
+    const sink = start(again, subscriptions)
     await hub.publish('t', { data: 'after' })
-    expect(await received(sink)).toEqual(['data: after'])
+    expect(await received(sink, subscriptions)).toEqual(['data: after'])
     expect(hub.subscriberCount).toBe(1)
   })
 })
