@@ -67,6 +67,23 @@ describe('the demo page at / (ssehub serve --demo)', () => {
       .toMatch(/^Server time is \S/)
   }, 60_000)
 
+  it("streams through ssehub's own client, loaded from /ssehub-client.js", async () => {
+    const context = await browser.newContext()
+    contexts.push(context)
+    const page = await context.newPage()
+    const requests: Array<{ path: string; type: string }> = []
+    page.on('request', (request) => {
+      requests.push({ path: new URL(request.url()).pathname, type: request.resourceType() })
+    })
+    await page.goto(`${server?.url}/`)
+    await page.locator('#badge[data-state="live"]').waitFor(WAIT)
+    expect(requests.map((r) => r.path)).toContain('/ssehub-client.js')
+    // The client reads the stream with fetch; the browser's own EventSource is not used.
+    expect(requests.filter((r) => r.path === '/events').map((r) => r.type)).toEqual(['fetch'])
+    await context.close()
+    contexts.pop()
+  }, 30_000)
+
   it('moves the dashboard and the ticker by themselves', async () => {
     await expect.poll(() => pointsOf(alice, 'p-connections'), WAIT).toBeGreaterThanOrEqual(3)
     await expect.poll(() => alice.locator('#ticker tr').count(), WAIT).toBe(12)
