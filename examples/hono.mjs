@@ -14,8 +14,7 @@ const hub = createHubApp({
   // Publishing is open without a key: set one for anything reachable from outside.
   publishKey: process.env.SSEHUB_PUBLISH_KEY,
   heartbeatMs: process.env.HEARTBEAT_MS ? Number(process.env.HEARTBEAT_MS) : undefined,
-  clockIntervalMs: null, // the clock below publishes, as the app's own code would
-  demoPage: null,
+  defaultTopic: 'clock', // GET /events without a topic streams the clock below
 })
 const stopClock = startClock(hub.hub, 'clock', 1000)
 

@@ -13,6 +13,7 @@
 
 export { createHubApp, type HubApp, type HubAppStats } from './app/app.js'
 export * from './app/options.js'
+export { clockText, startClock } from './demo/clock.js'
 export { SSE_ERROR_CODES, SseError, type SseErrorCode, TooManyRequestsError } from './errors.js'
 export type { CorsOrigins } from './http/cors.js'
 export type { EventsAccess, EventsAuthorizer } from './http/events-auth.js'
@@ -25,7 +26,6 @@ export {
   type RefusalReason,
 } from './http/metrics.js'
 export type { HubBodyResponse, HubRequest, HubResponse, HubStreamResponse } from './http/types.js'
-export { clockText, startClock } from './hub/clock.js'
 export { createEventIdGenerator, type EventIdGenerator } from './hub/event-id.js'
 export type { EventLimits } from './hub/event-limits.js'
 export { storedBytes } from './hub/history.js'
@@ -47,6 +47,7 @@ export type {
   HubEvent,
   PublishedEvent,
   PublishInput,
+  PublishOptions,
   Subscriber,
   Subscription,
 } from './hub/types.js'

@@ -14,10 +14,8 @@ import { createHubApp } from '../../dist/index.js'
 const port = Number(process.argv[2])
 const framework = process.argv[3]
 const hub = createHubApp({
-  clockIntervalMs: null,
   heartbeatMs: 15_000,
   maxBufferedBytes: 256 * 1024 * 1024,
-  demoPage: null,
 })
 
 if (framework === 'express') {

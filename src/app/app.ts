@@ -1,7 +1,6 @@
 /**
  * The hub server's request handling, framework-neutral: routes, CORS, limits, shutdown.
  */
-import { readFileSync } from 'node:fs'
 import { SseError } from '../errors.js'
 import { bearerCredential } from '../http/bearer.js'
 import { timingSafeEqual } from '../http/constant-time.js'
@@ -12,7 +11,6 @@ import { parsePublishRequest } from '../http/publish-request.js'
 import { PUBLISH_KEY_HOLDERS, publisherKey, RateLimiter } from '../http/rate-limit.js'
 import { errorFormatOf, errorResponse, jsonResponse, textResponse } from '../http/responses.js'
 import type { HubRequest, HubResponse } from '../http/types.js'
-import { startClock } from '../hub/clock.js'
 import { createHub, type Hub } from '../hub/hub.js'
 import type { PublishedEvent } from '../hub/types.js'
 import { type Logger, silentLogger } from '../logger.js'
@@ -74,19 +72,17 @@ export interface HubApp {
    */
   drain(): void
   /**
-   * Ends every stream with a `retry:` hint, stops the clock and heartbeat, closes the hub.
+   * Ends every stream with a `retry:` hint, stops the heartbeat, closes the hub.
    * The adapter stops accepting connections first.
    */
   close(): void
 }
 
-const DEMO_PAGE_URL = new URL('../../demo/index.html', import.meta.url)
-
 /**
  * Creates the hub server's logic: `GET /events`, `POST /publish`, `GET /healthz` (alive),
- * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option), `GET /`,
- * `GET /ssehub-client.js` (the browser client), and
- * the Mercure endpoint `/.well-known/mercure` (subscribe, publish, subscriptions API).
+ * `GET /readyz` (ready for clients), `GET /metrics` (with the `metrics` option),
+ * `GET /ssehub-client.js` (the browser client), the `pages` given, and the Mercure endpoint
+ * `/.well-known/mercure` (subscribe, publish, subscriptions API).
  *
  * @throws {TypeError} for a bad option, naming it.
  * @example
@@ -98,13 +94,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   const mercureOptions = options.mercure === null ? null : resolveMercureOptions(options.mercure)
   const logger = options.logger ?? silentLogger
   const hub = options.hub ?? createHub({ logger })
-  const demoPage =
-    options.demoPage === undefined ? readFileSync(DEMO_PAGE_URL, 'utf8') : options.demoPage
   const heartbeat = resolved.heartbeatMs === null ? null : new Heartbeat(resolved.heartbeatMs)
-  const stopClock =
-    resolved.clockIntervalMs === null
-      ? () => {}
-      : startClock(hub, resolved.clockTopic, resolved.clockIntervalMs)
   const openStreams = new Set<SseStream>()
   const stallWatch =
     resolved.writeStallMs === null ? null : new StallWatch(openStreams, resolved.writeStallMs)
@@ -142,7 +132,7 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
   }
   const eventsContext = {
     ...streamContext,
-    defaultTopic: resolved.clockTopic,
+    defaultTopic: resolved.defaultTopic,
     maxSubscriptionTopics: resolved.maxSubscriptionTopics,
     authorize: createEventsAuthorizer({
       mercure: mercureOptions,
@@ -213,18 +203,12 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       pid: process.pid,
     })
 
-  const page = (): HubResponse => {
-    if (demoPage === null) throw new SseError('ERR_SSE_NOT_FOUND', 'no page is served at /')
-    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: demoPage }
-  }
-
   type Handler = (request: HubRequest) => HubResponse | Promise<HubResponse>
   const routes = new Map<string, Record<string, Handler>>([
     ['/events', { GET: (request) => eventsRoute(request, eventsContext) }],
     ['/publish', { POST: publish }],
     ['/healthz', { GET: health }],
     ['/readyz', { GET: readiness }],
-    ['/', { GET: page }],
     [
       CLIENT_SCRIPT_PATH,
       {
@@ -234,6 +218,10 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
       },
     ],
   ])
+  for (const [path, html] of Object.entries(options.pages ?? {})) {
+    const page = { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } }
+    routes.set(path, { GET: () => ({ ...page, headers: { ...page.headers }, body: html }) })
+  }
   if (mercure !== null) {
     routes.set(MERCURE_PATH, { GET: mercure.subscribe, POST: mercure.publish })
     routes.set(SUBSCRIPTIONS_PATH, { GET: mercure.subscriptions })
@@ -298,7 +286,6 @@ export function createHubApp(options: HubAppOptions = {}): HubApp {
     },
     close() {
       draining = true
-      stopClock()
       heartbeat?.stop()
       stallWatch?.stop()
       for (const stream of openStreams) {

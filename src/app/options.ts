@@ -16,10 +16,6 @@ import { DEFAULT_WRITE_STALL_MS } from '../stream/stall-watch.js'
 import type { HubApp } from './app.js'
 import { resolvePublicTopics } from './events-authorizer.js'
 
-/** Default for {@link HubAppOptions.clockTopic}: the seed's clock, sent to `/events` by default. */
-export const DEFAULT_CLOCK_TOPIC = 'clock'
-/** Default for {@link HubAppOptions.clockIntervalMs}: one tick a second, as in the seed. */
-export const DEFAULT_CLOCK_INTERVAL_MS = 1000
 /** Default for {@link HubAppOptions.maxPublishBytes}: 1 MiB per publish request. */
 export const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024
 /** Default for {@link HubAppOptions.shutdownRetryMs}: the `retry:` hint sent when shutting down. */
@@ -64,12 +60,16 @@ export interface HubAppOptions {
   corsOrigins?: CorsOrigins | undefined
   /** Bearer key `POST /publish` requires; `null`: publishing is open. @defaultValue null */
   publishKey?: string | null | undefined
-  /** Topic of the clock and of `/events` without `topic`. @defaultValue {@link DEFAULT_CLOCK_TOPIC} */
-  clockTopic?: string | undefined
-  /** Clock period; `null`: no clock. @defaultValue {@link DEFAULT_CLOCK_INTERVAL_MS} */
-  clockIntervalMs?: number | null | undefined
-  /** The page served at `/`, as HTML; `null`: none (404). @defaultValue the demo page */
-  demoPage?: string | null | undefined
+  /**
+   * The topic of `GET /events` without a `topic` parameter (the demo's clock); `null`: such a
+   * request is refused with 400, naming the parameter. @defaultValue null
+   */
+  defaultTopic?: string | null | undefined
+  /**
+   * HTML pages to serve, by path (`{ '/': html }`): the demo wires its pages here. A path of a
+   * route (`/events`, …) is taken by the route. @defaultValue none
+   */
+  pages?: Readonly<Record<string, string>> | undefined
   /**
    * The browser build of `ssehub/client` served at `GET /ssehub-client.js`; `null`: none (404).
    * @defaultValue the package's `dist/ssehub-client.js`, made by `npm run build`
@@ -116,7 +116,7 @@ export interface HubAppOptions {
   publishBurst?: number | undefined
 }
 
-/** {@link HubAppOptions} with defaults filled in (the hub and page are left to the app). */
+/** {@link HubAppOptions} with defaults filled in (the hub and pages are left to the app). */
 export interface ResolvedHubAppOptions {
   heartbeatMs: number | null
   retryMs: number | null
@@ -127,8 +127,7 @@ export interface ResolvedHubAppOptions {
   maxPublishBytes: number
   corsOrigins: CorsOrigins
   publishKey: string | null
-  clockTopic: string
-  clockIntervalMs: number | null
+  defaultTopic: string | null
   maxSubscriptionTopics: number
   maxBatchEvents: number
   publicTopics: readonly string[]
@@ -162,9 +161,9 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
   if (publishKey !== null && (typeof publishKey !== 'string' || publishKey.length === 0)) {
     throw new TypeError('`publishKey` must be a non-empty string or null')
   }
-  const clockTopic = options.clockTopic ?? DEFAULT_CLOCK_TOPIC
-  if (typeof clockTopic !== 'string' || clockTopic.length === 0) {
-    throw new TypeError('`clockTopic` must be a non-empty string')
+  const defaultTopic = options.defaultTopic ?? null
+  if (defaultTopic !== null && (typeof defaultTopic !== 'string' || defaultTopic.length === 0)) {
+    throw new TypeError('`defaultTopic` must be a non-empty string or null')
   }
   return {
     heartbeatMs: positiveIntegerOrNull('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS),
@@ -199,12 +198,7 @@ export function resolveHubAppOptions(options: HubAppOptions): ResolvedHubAppOpti
     ),
     corsOrigins,
     publishKey,
-    clockTopic,
-    clockIntervalMs: positiveIntegerOrNull(
-      'clockIntervalMs',
-      options.clockIntervalMs,
-      DEFAULT_CLOCK_INTERVAL_MS,
-    ),
+    defaultTopic,
     maxSubscriptionTopics: positiveInteger(
       'maxSubscriptionTopics',
       options.maxSubscriptionTopics,

@@ -12,6 +12,9 @@ import { isStopMessage } from '../cluster/messages.js'
 import { servePrimaryState } from '../cluster/primary-state.js'
 import { workerSubscriptionStore } from '../cluster/shared-subscriptions.js'
 import { superviseWorkers, WORKER_INDEX_ENV, WorkerStartError } from '../cluster/supervisor.js'
+import { CLOCK_TOPIC, startClock } from '../demo/clock.js'
+import { DEMO_TOPICS, demoPages, startDemo } from '../demo/demo.js'
+import { withSlowNetwork } from '../demo/slow-network.js'
 import { SseError } from '../errors.js'
 import { originProblem } from '../http/cors.js'
 import { createHub } from '../hub/hub.js'
@@ -44,9 +47,8 @@ import { packageVersion } from './version.js'
 
 export const SERVE_HELP = `Usage: ssehub serve [options]
 
-Runs the hub: GET /events (the clock topic by default), POST /publish, GET /healthz (alive),
-GET /readyz (ready for clients), GET /metrics (Prometheus), GET /, and the Mercure endpoint
-/.well-known/mercure.
+Runs the hub: GET /events?topic=…, POST /publish, GET /healthz (alive), GET /readyz (ready
+for clients), GET /metrics (Prometheus), and the Mercure endpoint /.well-known/mercure.
 
 Options:
   --port <n>                 TCP port (env PORT; default 3000)
@@ -69,7 +71,14 @@ Options:
                              or * for any (default *)
   --publish-key <key>        bearer key POST /publish needs (env SSEHUB_PUBLISH_KEY;
                              default: none, publishing is open)
-  --no-clock                 do not publish the clock topic
+  --demo                     the demo (npm start): the pages at / and /console, the clock,
+                             the metrics and stocks topics, all public; GET /events without a
+                             topic streams the clock
+  --clock                    publish "Server time is …" to the clock topic every second
+                             (never kept in the history), make it public and the topic of GET
+                             /events without one; without it (and --demo) such a request is a
+                             400
+  --no-clock                 no clock, even with --demo
   --max-event-topics <n>     topics one event may be published to (default 64)
   --max-topic-length <n>     characters of a topic (default 2048)
   --max-event-bytes <n>      bytes of one event, encoded (default 1048576)
@@ -87,7 +96,7 @@ Options:
   --log-level <level>        ${LOG_LEVELS.join(', ')} (env SSEHUB_LOG_LEVEL;
                              default info)
   --config <file>            read settings from this JSON file: each flag's name in camelCase,
-                             {"historySize": 100, "noClock": true}; a flag, then its env
+                             {"historySize": 100, "subscriptions": true}; a flag, then its env
                              variable, overrides the file, which overrides the defaults
   --print-config             print the settings in effect (secrets redacted) and exit
   --version                  print the version and exit
@@ -101,8 +110,7 @@ Scale-out (several nodes behind a load balancer, one Redis):
   --redis-stream-max-age <s> seconds kept for replay; 0 for no bound (default 0)
   --redis-node-lease <s>     with --subscriptions: seconds a node that died keeps its
                              subscriptions before another ends them (default 10, at least 3)
-  With --redis, --history-size, --history-bytes and --history-file do not apply. Every node publishes
-  the clock; run all but one with --no-clock.
+  With --redis, --history-size, --history-bytes and --history-file do not apply.
 
 ${CONNECTION_HELP}
 ${TLS_HELP}
@@ -128,6 +136,8 @@ export const SERVE_FLAGS = {
   'cors-origins': { type: 'string' },
   'publish-key': { type: 'string', env: 'SSEHUB_PUBLISH_KEY' },
   'no-clock': { type: 'boolean' },
+  clock: { type: 'boolean' },
+  demo: { type: 'boolean' },
   'max-event-topics': { type: 'string' },
   'max-topic-length': { type: 'string' },
   'max-event-bytes': { type: 'string' },
@@ -201,6 +211,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     writeStallMs: secondsOrOff(int('write-stall', { min: 0, max: 86_400 })),
     maxBufferedBytes: int('max-buffered-bytes', { min: 1, max: INT_MAX }),
   }
+  const clock = (values.demo === true || values.clock === true) && values['no-clock'] !== true
   const logLevel = logLevelFrom(values['log-level'], label)
   if (values['print-config']) {
     // After every check: what it prints is a configuration that starts.
@@ -268,15 +279,30 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
     ...streams,
     corsOrigins,
     publishKey: publishKey ?? null,
-    // One clock for the whole process group: the first worker's.
-    clockIntervalMs: values['no-clock'] || (worker !== null && worker > 0) ? null : undefined,
+    defaultTopic: clock ? CLOCK_TOPIC : null,
+    pages: values.demo ? demoPages() : undefined,
     mercure: mercure === null ? null : { ...mercure, subscriptionStore },
-    publicTopics,
+    publicTopics: demoPublicTopics(publicTopics, values.demo === true, clock),
     logger,
     ...limits.app,
     metrics: serverMetrics(worker, ipc !== undefined),
   })
-  const running = await listen(app, { port, host: values.host, ...connections, tls: tls ?? null })
+  // Each process runs its own (ephemeral) clock and demo topics, for its own streams.
+  const stopDemo = values.demo
+    ? startDemo(app, {
+        clock,
+        historySize: ipc === undefined ? () => hub.historyStats().events : undefined,
+      })
+    : clock
+      ? startClock(hub, CLOCK_TOPIC, 1000)
+      : () => {}
+  const served = values.demo ? withSlowNetwork(app) : app
+  const running = await listen(served, {
+    port,
+    host: values.host,
+    ...connections,
+    tls: tls ?? null,
+  })
   if (worker === null) {
     warnings()
     logger.info('listening', { url: running.url, pid: process.pid })
@@ -290,6 +316,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<voi
       return
     }
     stopping = true
+    stopDemo()
     app.drain()
     if (worker === null)
       logger.info('shutting down', { signal: reason, streams: app.stats().streams })
@@ -537,4 +564,18 @@ function corsOriginsFrom(list: string | undefined, label: FlagLabel): '*' | stri
     }
   }
   return origins
+}
+
+/**
+ * The public topics with the demo's added: its page and the seed's page subscribe without a
+ * token, even on a hub with a subscriber key.
+ */
+function demoPublicTopics(
+  given: readonly string[] | undefined,
+  demo: boolean,
+  clock: boolean,
+): string[] | undefined {
+  const added = demo ? DEMO_TOPICS : clock ? [CLOCK_TOPIC] : []
+  if (added.length === 0) return given === undefined ? undefined : [...given]
+  return [...new Set([...(given ?? []), ...added])]
 }

@@ -17,7 +17,8 @@ export const HISTORY_GAP_EVENT = 'ssehub-history-gap'
 
 /** What the events route needs from the app. */
 export interface EventsRouteContext extends StreamContext {
-  readonly defaultTopic: string
+  /** The topic of a request without `topic`; `null`: such a request is refused. */
+  readonly defaultTopic: string | null
   /** Most `topic` parameters one request may give. */
   readonly maxSubscriptionTopics: number
   /** Who may subscribe to what, asked before anything is subscribed; `null`: anyone to any. */
@@ -26,8 +27,9 @@ export interface EventsRouteContext extends StreamContext {
 
 /**
  * Answers a subscription. Topics from repeated `topic` query parameters (the default topic when
- * none); the resume point from the `Last-Event-ID` header, else the `lastEventID` query parameter
- * (for a first connection, which cannot set headers from `EventSource`).
+ * none; without a default topic, 400); the resume point from the `Last-Event-ID` header, else the
+ * `lastEventID` query parameter (for a first connection, which cannot set headers from
+ * `EventSource`).
  *
  * @throws {SseError} `ERR_SSE_INVALID_TOPIC` for a bad topic or too many, before any header is
  *   sent; `ERR_SSE_UNAUTHORIZED`, `ERR_SSE_TOKEN_EXPIRED` or `ERR_SSE_FORBIDDEN` when
@@ -38,7 +40,13 @@ export async function eventsRoute(
   context: EventsRouteContext,
 ): Promise<HubStreamResponse> {
   const requested = request.url.searchParams.getAll('topic')
-  const topics = requested.length > 0 ? requested : [context.defaultTopic]
+  if (requested.length === 0 && context.defaultTopic === null) {
+    throw new SseError(
+      'ERR_SSE_INVALID_TOPIC',
+      'give at least one topic: GET /events?topic=<name> (repeat topic= for several)',
+    )
+  }
+  const topics = requested.length > 0 ? requested : [context.defaultTopic as string]
   if (topics.length > context.maxSubscriptionTopics) {
     throw new SseError(
       'ERR_SSE_TOO_MANY_TOPICS',

@@ -10,7 +10,7 @@ export interface PublishRequest {
   readonly batch: boolean
 }
 
-const FIELDS = new Set(['topic', 'data', 'event', 'id', 'retry'])
+const FIELDS = new Set(['topic', 'data', 'event', 'id', 'retry', 'key'])
 // One decoder for every request: a non-streaming decode keeps no state between calls, and
 // making a decoder costs more than decoding a small body.
 const utf8 = new TextDecoder()
@@ -18,7 +18,7 @@ const utf8 = new TextDecoder()
 /**
  * Parses a publish body by its content type.
  *
- * JSON: `{ "topic": "a" | ["a","b"], "data": "…", "event"?, "id"?, "retry"? }`, or an array of
+ * JSON: `{ "topic": "a" | ["a","b"], "data": "…", "event"?, "id"?, "retry"?, "key"? }`, or an array of
  * those. Form (`application/x-www-form-urlencoded`): the same fields, `topic` repeatable.
  * Field values are checked for type here; their content (control characters, lengths, topics
  * an event) by the hub, for every publisher alike (`assertPublishable`).
@@ -89,7 +89,7 @@ function fromJsonObject(value: unknown, where: string): PublishInput {
     )
   }
   const input: PublishInput = { topics: topics as string[] }
-  for (const key of ['data', 'event', 'id'] as const) {
+  for (const key of ['data', 'event', 'id', 'key'] as const) {
     const field = fields[key]
     if (field === undefined) continue
     if (typeof field !== 'string') {
@@ -108,7 +108,7 @@ function fromForm(form: URLSearchParams): PublishInput {
   const topics = form.getAll('topic')
   if (topics.length === 0) throw new SseError('ERR_SSE_BAD_REQUEST', '`topic` is required')
   const input: PublishInput = { topics }
-  for (const key of ['data', 'event', 'id'] as const) {
+  for (const key of ['data', 'event', 'id', 'key'] as const) {
     const field = form.get(key)
     if (field !== null) input[key] = field
   }

@@ -36,6 +36,9 @@ const MAX_BYTES_PER_UNIT = 7
  * @throws {SseError} `ERR_SSE_INVALID_TOPIC`, `ERR_SSE_INVALID_ID`, `ERR_SSE_INVALID_EVENT`,
  *   another encoder code, or `ERR_SSE_PAYLOAD_TOO_LARGE` for an event over `maxEventBytes`.
  */
+/** Longest conflation key ({@link PublishInput.key}), in UTF-16 code units. */
+export const MAX_KEY_LENGTH = 256
+
 export function assertPublishable(input: PublishInput, limits: EventLimits, where = ''): void {
   const { topics, id, event: type, data } = input
   try {
@@ -52,6 +55,9 @@ export function assertPublishable(input: PublishInput, limits: EventLimits, wher
     assertValidEvent(input)
     if (id !== undefined) assertValidId(id, limits.maxIdLength)
     if (type !== undefined) assertValidType(type, limits.maxEventTypeLength)
+    if (input.key !== undefined) {
+      assertShortPlainText(input.key, 'key', 'ERR_SSE_INVALID_EVENT', MAX_KEY_LENGTH)
+    }
     const roughBytes =
       FIXED_LINES_BYTES +
       MAX_BYTES_PER_UNIT * ((data?.length ?? 0) + (id?.length ?? 0) + (type?.length ?? 0))

@@ -13,6 +13,7 @@ export interface StoredEvent {
   readonly data: string
   readonly retry: number | undefined
   readonly private: boolean
+  readonly key?: string | undefined
 }
 
 /** What a transport stores of a published `input`, given the id it goes by. */
@@ -24,6 +25,7 @@ export function storedEventOf(input: PublishInput, id: string): StoredEvent {
     data: input.data ?? '',
     retry: input.retry,
     private: input.private === true,
+    key: input.key,
   }
 }
 
@@ -47,5 +49,28 @@ export function buildHubEvent(event: StoredEvent, seq: number): HubEvent {
     private: event.private,
     seq,
     bytes,
+    key: event.key,
+  }
+}
+
+/**
+ * Encodes an event that is never stored (`PublishOptions.ephemeral`): no `id:` line, so a
+ * client's last event id stays on the last stored event it received.
+ *
+ * @throws {SseError} an encoder code for a bad field.
+ */
+export function buildEphemeralEvent(input: PublishInput): HubEvent {
+  const data = input.data ?? ''
+  const bytes = encodeEvent({ event: input.event, data, retry: input.retry } as SseEvent)
+  return {
+    id: '',
+    topics: [...input.topics],
+    type: input.event,
+    data,
+    private: input.private === true,
+    key: input.key,
+    seq: 0,
+    bytes,
+    ephemeral: true,
   }
 }

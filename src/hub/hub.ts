@@ -5,12 +5,20 @@ import { SseError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { SseEvent } from '../protocol/types.js'
 import { assertPublishable, type EventLimits } from './event-limits.js'
+import { buildEphemeralEvent } from './hub-event.js'
 import { createMemoryTransport } from './memory-transport.js'
 import { type HubOptions, resolveHubOptions } from './options.js'
 import { accepts, RuleIndex } from './rule-index.js'
 import { assertValidTopics } from './topic.js'
 import type { HistoryStats, TransportRead } from './transport.js'
-import type { HubEvent, PublishedEvent, PublishInput, Subscriber, Subscription } from './types.js'
+import type {
+  HubEvent,
+  PublishedEvent,
+  PublishInput,
+  PublishOptions,
+  Subscriber,
+  Subscription,
+} from './types.js'
 
 function matchesByRule(subscriber: Subscriber, event: HubEvent): boolean {
   const rule = subscriber.matchesTopic
@@ -22,7 +30,7 @@ function matchesByRule(subscriber: Subscriber, event: HubEvent): boolean {
 }
 
 /** What {@link Hub.publish} takes beside the topics. */
-export type PublishEvent = Omit<SseEvent, 'comment'> & { private?: boolean }
+export type PublishEvent = Omit<SseEvent, 'comment'> & Pick<PublishInput, 'private' | 'key'>
 
 /** A hub: publish to topics, subscribe to them. Create one with {@link createHub}. */
 export interface Hub {
@@ -30,7 +38,9 @@ export interface Hub {
    * Publishes one event to one or more topics (the first canonical). The event gets an id if it
    * has none, is encoded once, kept in the history and delivered to every matching subscriber.
    * Resolves once the transport has stored it (in memory: at once; on Redis: once Redis has it,
-   * delivery following from the stream).
+   * delivery following from the stream). With `{ ephemeral: true }` it is delivered to this
+   * process's live subscribers at once, without an id, and kept nowhere (the answer's `id` is
+   * `''`).
    *
    * @throws {SseError} (as a rejection) `ERR_SSE_INVALID_TOPIC`, `ERR_SSE_INVALID_ID`,
    *   `ERR_SSE_INVALID_EVENT` or another encoder code for a bad field, `ERR_SSE_PAYLOAD_TOO_LARGE`
@@ -38,8 +48,13 @@ export interface Hub {
    *   acknowledged), or `ERR_SSE_HUB_CLOSED`. A failing subscriber never makes it reject.
    * @example
    * const { id } = await hub.publish('prices', { event: 'tick', data: '{"AAPL":231.5}' })
+   * await hub.publish('clock', { data: new Date().toISOString() }, { ephemeral: true })
    */
-  publish(topics: string | readonly string[], event: PublishEvent): Promise<PublishedEvent>
+  publish(
+    topics: string | readonly string[],
+    event: PublishEvent,
+    options?: PublishOptions,
+  ): Promise<PublishedEvent>
   /**
    * Publishes many events at once, in order: all are checked before any is published, so a bad
    * one publishes none.
@@ -120,6 +135,8 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       const state = resuming.get(subscriber)
       if (state !== undefined) {
         if (state.pending !== undefined) return void state.pending.push(event)
+        // Never in any replay, and no sign of how far the transport's tail has come.
+        if (event.ephemeral) return void deliverTo(subscriber, event)
         if (state.read?.covers(event)) return
         resuming.delete(subscriber)
       }
@@ -254,10 +271,15 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   }
 
   return {
-    publish: async (topics, event) => {
-      const [published] = await publishBatch([
-        { ...event, topics: typeof topics === 'string' ? [topics] : topics },
-      ])
+    publish: async (topics, event, options) => {
+      const input = { ...event, topics: typeof topics === 'string' ? [topics] : topics }
+      if (options?.ephemeral === true) {
+        if (closed) throw new SseError('ERR_SSE_HUB_CLOSED', 'the hub is closed')
+        assertPublishable(input, limits, '')
+        dispatch(buildEphemeralEvent(input))
+        return { id: '' }
+      }
+      const [published] = await publishBatch([input])
       return published as PublishedEvent
     },
     publishBatch,

@@ -9,6 +9,12 @@ export interface PublishInput extends Omit<SseEvent, 'comment'> {
   topics: readonly string[]
   /** Mercure's private updates: delivered only to subscribers allowed to see them. */
   private?: boolean
+  /**
+   * What the event is the latest value of (a stock's symbol): a stream that has fallen behind is
+   * sent only the newest event of each key when it catches up, not every one
+   * (`src/stream/conflation.ts`). Absent: every event is sent. Up to 256 characters.
+   */
+  key?: string | undefined
 }
 
 /** An event as the hub keeps and delivers it: ids assigned, wire bytes encoded once. */
@@ -23,6 +29,8 @@ export interface HubEvent {
   readonly data: string
   /** Whether only authorized subscribers may receive it. */
   readonly private: boolean
+  /** Its conflation key ({@link PublishInput.key}), if any. */
+  readonly key?: string | undefined
   /**
    * Position in this hub's order: increasing by one per event its transport delivers live. On a
    * shared transport (Redis) it counts per process, and events read back for replay that this
@@ -31,6 +39,23 @@ export interface HubEvent {
   readonly seq: number
   /** The event encoded once, `id:` included; the same bytes go to every subscriber. */
   readonly bytes: Uint8Array
+  /**
+   * `true` for an event published with `ephemeral` ({@link PublishOptions}): never stored, no
+   * id (`id` is `''`, `seq` 0), delivered only to this process's live subscribers.
+   */
+  readonly ephemeral?: true
+}
+
+/** How {@link Hub.publish} treats one event. */
+export interface PublishOptions {
+  /**
+   * Deliver the event to this process's live subscribers at once and keep it nowhere: no id is
+   * given (a browser's last event id stays on the last stored event), it is not in the history,
+   * never replayed, and not sent through the transport, so each process (worker, node) reaches
+   * its own subscribers only. For a per-process ticker such as the demo's clock, whose events
+   * would otherwise push real events out of a bounded history. @defaultValue false
+   */
+  ephemeral?: boolean | undefined
 }
 
 /** The answer to a publish. */

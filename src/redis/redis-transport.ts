@@ -357,6 +357,7 @@ function encodeFields(input: PublishInput): string[] {
   if (input.retry !== undefined) fields.push('r', String(input.retry))
   if (input.private === true) fields.push('p', '1')
   if (input.id !== undefined) fields.push('i', input.id)
+  if (input.key !== undefined) fields.push('k', input.key)
   return fields
 }
 
@@ -377,6 +378,7 @@ function decodeEntry([entryId, fields]: StreamEntry): StoredEvent {
     data: values.get('d') ?? '',
     retry: retry === undefined ? undefined : Number(retry),
     private: values.get('p') === '1',
+    key: values.get('k'),
   }
 }
 

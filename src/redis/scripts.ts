@@ -3,7 +3,7 @@
  * stored whole, in one contiguous run of entries, with its index and trimming.
  *
  * Entry fields: `t` topics (JSON array), `d` data, `e` event type, `r` retry, `p` private ("1"),
- * `i` the publisher's id (absent: the event id is derived from the entry id).
+ * `k` conflation key, `i` the publisher's id (absent: the event id is derived from the entry id).
  */
 
 /** A script call, as ioredis defines it: keys, then arguments. */

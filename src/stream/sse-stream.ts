@@ -107,6 +107,20 @@ export class SseStream implements Flushable {
   }
 
   /**
+   * Whether earlier writes are still waiting: a replay being sent, bytes queued for the next
+   * flush, or bytes the connection holds that the operating system has not taken (per-key
+   * conflation holds keyed events back meanwhile: `conflation.ts`).
+   */
+  get connectionBehind(): boolean {
+    return this.#backlog !== undefined || this.bufferedBytes > 0
+  }
+
+  /** Calls `listener` once the connection can take more (see {@link Sink.onDrain}). */
+  whenDrained(listener: () => void): void {
+    if (!this.#closed) this.#sink.onDrain(listener)
+  }
+
+  /**
    * Writes bytes already encoded (shared by every subscriber of an event), or queues them for
    * the scheduler's next flush of this stream.
    *

@@ -2,6 +2,7 @@
  * The hub's subscriber for one event stream.
  */
 import type { HubEvent, Subscriber } from '../hub/types.js'
+import { writeConflated } from './conflation.js'
 import { type DeliveryCounters, uncounted } from './delivery-counters.js'
 import type { SseStream } from './sse-stream.js'
 
@@ -38,8 +39,9 @@ export class StreamSubscriber implements Subscriber {
 
   deliver(event: HubEvent): void {
     const stream = this.stream
-    if (stream !== undefined) stream.writeBytes(event.bytes)
-    else this.pending?.push(event.bytes)
+    if (stream === undefined) this.pending?.push(event.bytes)
+    else if (event.key === undefined) stream.writeBytes(event.bytes)
+    else writeConflated(stream, event.key, event.bytes)
     const counters = this.#counters
     counters.delivered++
     counters.deliveredBytes += event.bytes.byteLength

@@ -180,9 +180,10 @@ class TopicGroup implements Subscriber {
 
   deliver(event: HubEvent): void {
     if (this.#waiting.size > 0) this.#admitStarted()
-    if (event.private) {
+    // Each member's own way: its rule for a private event, its connection's pace for a keyed one.
+    if (event.private || event.key !== undefined) {
       for (const member of this.#members) {
-        if (member.canReceivePrivate?.(event)) member.deliver(event)
+        if (!event.private || member.canReceivePrivate?.(event)) member.deliver(event)
       }
       return
     }

@@ -55,7 +55,7 @@ const requests = new Map<string, Array<{ lastEventId: string | null; auth: strin
 
 beforeAll(async () => {
   browser = await launchChromium()
-  hub = await startTestServer({ demoPage: PAGE })
+  hub = await startTestServer({ pages: { '/': PAGE } })
   hub.server.on('request', (request: IncomingMessage) => {
     const topic = new URL(request.url ?? '/', 'http://x').searchParams.get('topic')
     if (topic === null) return

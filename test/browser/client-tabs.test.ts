@@ -51,7 +51,7 @@ const requests = new Map<string, Array<string | null>>()
 
 beforeAll(async () => {
   browser = await launchChromium()
-  hub = await startTestServer({ demoPage: PAGE })
+  hub = await startTestServer({ pages: { '/': PAGE } })
   hub.server.on('request', (request: IncomingMessage) => {
     const topic = new URL(request.url ?? '/', 'http://x').searchParams.get('topic')
     if (topic === null) return

@@ -22,7 +22,7 @@ let filler: RawConnection
 
 beforeAll(async () => {
   browser = await launchChromium()
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, corsOrigins: [] })
+  const app = createHubApp({ corsOrigins: [] })
   hub = await listen(app, { port: 0, host: '127.0.0.1', closeTimeoutMs: 100, maxConnections: 1 })
   filler = await rawConnect(hub.port)
   filler.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')

@@ -37,7 +37,7 @@ beforeAll(async () => {
     corsOrigins: [pageServer.origin],
     mercure: { jwtKey: SECRET },
     publicTopics: ['announcements'],
-    demoPage: PAGE,
+    pages: { '/': PAGE },
   })
 })
 

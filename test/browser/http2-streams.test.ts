@@ -21,7 +21,7 @@ beforeAll(async () => {
   browser = await launchChromium([
     `--ignore-certificate-errors-spki-list=${certificate.spkiSha256}`,
   ])
-  app = createHubApp({ clockIntervalMs: null, demoPage: null, corsOrigins: [] })
+  app = createHubApp({ corsOrigins: [] })
   const { cert, key } = certificate
   const running = await listen(app, {
     port: 0,

@@ -23,7 +23,7 @@ const sockets = new Set<Socket>()
 
 beforeAll(async () => {
   browser = await launchChromium()
-  hub = await startTestServer({ demoPage: PAGE, retryMs: 100 })
+  hub = await startTestServer({ pages: { '/': PAGE }, retryMs: 100 })
   hub.server.on('connection', (socket: Socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))

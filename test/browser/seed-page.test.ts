@@ -16,8 +16,8 @@ const SUITE = SEED_PRESENT
   ? 'the seed page (sse-test.html from file://)'
   : `the seed page (skipped: ${fileURLToPath(SEED_PAGE)} is absent)`
 const LOST = '⚠️ Connection lost... reconnecting.'
-// As `npm start` runs it: anonymous Mercure subscribers, one worker per core.
-const NPM_START_ARGS = ['--anonymous', '--workers', String(availableParallelism())]
+// As `npm start` runs it: the demo, anonymous Mercure subscribers, one worker per core.
+const NPM_START_ARGS = ['--demo', '--anonymous', '--workers', String(availableParallelism())]
 
 async function assertPortFree(port: number): Promise<void> {
   const probe = createServer()

@@ -19,7 +19,7 @@ export interface TestServer extends RunningServer {
  * that streams carry only what a test sends). Close it with `close()`.
  */
 export async function startTestServer(options: HubAppOptions = {}): Promise<TestServer> {
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, retryMs: null, ...options })
+  const app = createHubApp({ retryMs: null, ...options })
   const running = await listen(app, { port: 0, host: '127.0.0.1', closeTimeoutMs: 200 })
   return { ...running, app, close: () => running.close() }
 }

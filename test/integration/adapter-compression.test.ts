@@ -79,7 +79,7 @@ function encodingOf(url: string): Promise<string | undefined> {
 
 describe.each(['express', 'fastify', 'hono'])('%s behind its compression', (framework) => {
   it('compresses the app’s responses and sends each event at once, uncompressed', async () => {
-    const hub = createHubApp({ clockIntervalMs: null, demoPage: null, heartbeatMs: null })
+    const hub = createHubApp({ heartbeatMs: null })
     cleanups.push(() => hub.close())
     const url = await start(framework, hub)
     expect(await encodingOf(`${url}/large`)).toBe('gzip')

@@ -20,7 +20,7 @@ function configFile(settings: unknown): string {
 
 describe('ssehub serve --config', () => {
   it('serves with the settings of the file', async () => {
-    const config = configFile({ publishKey: 'from-file', noClock: true, maxBatchEvents: 2 })
+    const config = configFile({ publishKey: 'from-file', subscriptions: true, maxBatchEvents: 2 })
     const node = await spawnServer(['--config', config])
     processes.push(node)
     const publish = (key: string) =>

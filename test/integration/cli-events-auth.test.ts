@@ -61,6 +61,21 @@ describe('ssehub serve and subscribe: authorization of GET /events', () => {
     }
   })
 
+  it("opens the demo's topics with --demo, beside --public-topic, and guards the rest", async () => {
+    const hub = await spawnServer(['--demo', '--jwt-key', SECRET, '--public-topic', 'news'])
+    processes.push(hub)
+    for (const url of [`${hub.url}/events`, events(hub.url, 'chat'), events(hub.url, 'news')]) {
+      const stream = await openRawStream(url)
+      expect(stream.response.status, url).toBe(200)
+      stream.close()
+    }
+    const multi = await openRawStream(`${hub.url}/events?topic=clock&topic=stocks&topic=metrics`)
+    expect(multi.response.status).toBe(200)
+    multi.close()
+    expect((await fetch(events(hub.url, ALICE))).status).toBe(401)
+    expect((await fetch(`${hub.url}/events?topic=chat&topic=${ALICE}`)).status).toBe(401)
+  })
+
   it('keeps /events open with --anonymous, and says nothing of tokens', async () => {
     const hub = await serve(['--jwt-key', SECRET, '--anonymous'])
     expect(hub.stderr()).not.toMatch(/GET \/events needs/)

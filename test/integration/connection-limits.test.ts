@@ -24,7 +24,7 @@ async function serve(options: ListenOptions) {
     logged.changed()
   }
   const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error') }
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, logger })
+  const app = createHubApp({ logger })
   const running = await listen(app, { port: 0, host: '127.0.0.1', closeTimeoutMs: 100, ...options })
   closers.push(() => running.close())
   const waitForLog = (msg: string) =>

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startClock } from '../../src/demo/clock.js'
 import { recordEventSource } from '../helpers/event-source.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
@@ -30,11 +31,24 @@ describe('GET /events', () => {
     expect(stream.text()).toBe('')
   })
 
-  it('streams the seed clock, "Server time is …" every tick, with no topic given', async () => {
-    server = await startTestServer({ clockIntervalMs: 50 })
-    const stream = await raw('/events')
-    const text = await stream.waitFor(/(data: Server time is [^\n]+\n\n[\s\S]*){2}/)
-    expect(text).toMatch(/^id: urn:uuid:[0-9a-f-]{36}\ndata: Server time is \S.*\n\n/)
+  it('streams the demo clock, "Server time is …" every tick without an id, as the default topic', async () => {
+    server = await startTestServer({ defaultTopic: 'clock' })
+    const stopClock = startClock(server.app.hub, 'clock', 50)
+    try {
+      const stream = await raw('/events')
+      const text = await stream.waitFor(/(data: Server time is [^\n]+\n\n[\s\S]*){2}/)
+      expect(text).toMatch(/^data: Server time is \S.*\n\n/)
+      expect(text).not.toContain('id:')
+    } finally {
+      stopClock()
+    }
+  })
+
+  it('refuses GET /events without a topic when there is no default topic, saying how', async () => {
+    server = await startTestServer()
+    const response = await fetch(`${server.url}/events`)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toMatch(/give at least one topic: GET \/events\?topic=/)
   })
 
   it('frames a published event: event, id, one data line per line, blank line', async () => {

@@ -14,7 +14,7 @@ afterEach(() => {
 })
 
 function start(options: HubAppOptions = {}, bodyTimeoutMs?: number) {
-  app = createHubApp({ clockIntervalMs: null, demoPage: null, retryMs: null, ...options })
+  app = createHubApp({ retryMs: null, ...options })
   return { app, handle: toFetchHandler(app, { bodyTimeoutMs }) }
 }
 
@@ -160,7 +160,7 @@ describe('ssehub/fetch', () => {
   })
 
   it('refuses a bad option by name', () => {
-    const app = createHubApp({ clockIntervalMs: null, demoPage: null })
+    const app = createHubApp()
     expect(() => toFetchHandler(app, { bodyTimeoutMs: -1 })).toThrow(/bodyTimeoutMs/)
     for (const basePath of ['hub', '/hub/', '//', '/a?b']) {
       expect(() => toFetchHandler(app, { basePath })).toThrow(/basePath/)

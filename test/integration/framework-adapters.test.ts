@@ -22,7 +22,7 @@ afterEach(async () => {
 })
 
 function hubApp(): HubApp {
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, retryMs: null })
+  const app = createHubApp({ retryMs: null })
   cleanups.push(() => app.close())
   return app
 }
@@ -141,7 +141,7 @@ describe('ssehub/fastify', () => {
   })
 
   it('runs the app’s hooks before the hub, and the hub’s own limits', async () => {
-    const hub = createHubApp({ clockIntervalMs: null, demoPage: null, maxPublishBytes: 100 })
+    const hub = createHubApp({ maxPublishBytes: 100 })
     cleanups.push(() => hub.close())
     const url = await listenFastify(async (fastify) => {
       fastify.addHook('onRequest', async (request, reply) => {
@@ -212,7 +212,7 @@ describe('ssehub/hono', () => {
   })
 
   it('cuts a client that stopped reading at the unsent-bytes cap', async () => {
-    const hub = createHubApp({ clockIntervalMs: null, demoPage: null, maxBufferedBytes: 1 << 20 })
+    const hub = createHubApp({ maxBufferedBytes: 1 << 20 })
     cleanups.push(() => hub.close())
     const app = new Hono()
     app.use(honoHub(hub))

@@ -23,7 +23,7 @@ afterEach(async () => {
 })
 
 async function serve(options: ListenOptions = {}, appOptions: HubAppOptions = {}) {
-  const app: HubApp = createHubApp({ clockIntervalMs: null, demoPage: null, ...appOptions })
+  const app: HubApp = createHubApp({ ...appOptions })
   const { cert, key } = certificate
   const running = await listen(app, {
     port: 0,

@@ -18,8 +18,6 @@ afterAll(() => certificate.remove())
 const SERVERS: Record<string, () => Promise<SecureHub>> = {
   'listen({ tls })': async () => {
     const app = createHubApp({
-      clockIntervalMs: null,
-      demoPage: null,
       retryMs: 1000,
       retrySpreadMs: 0,
       mercure: { anonymous: true },

@@ -263,7 +263,7 @@ describe('POST /publish bodies as they come off the wire', () => {
   })
 
   it('lets the request run to its end once its body is taken', async () => {
-    const app = createHubApp({ demoPage: null })
+    const app = createHubApp()
     const listener = toNodeListener(app)
     const requests: IncomingMessage[] = []
     const plain = createServer((req, res) => {

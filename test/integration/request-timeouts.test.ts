@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /** A hub on loopback with short deadlines; `serverSockets` are the server's ends. */
 async function serve(options: ListenOptions & { tls?: null }, appOptions: HubAppOptions = {}) {
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, ...appOptions })
+  const app = createHubApp({ ...appOptions })
   const running: RunningServer = await listen(app, {
     port: 0,
     host: '127.0.0.1',

@@ -39,7 +39,7 @@ const utf8Bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
 
 /** An app whose every answer is `response`: what a broken route would produce. */
 function appAnswering(response: () => HubResponse, logger: Logger): HubApp {
-  const app = createHubApp({ clockIntervalMs: null, demoPage: null, logger })
+  const app = createHubApp({ logger })
   return { ...app, handle: async () => response() }
 }
 

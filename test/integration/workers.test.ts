@@ -187,8 +187,8 @@ describe('ssehub serve --workers', () => {
     expect(updates.map((u) => u.topic).sort()).toEqual([...ended].sort())
   })
 
-  it('runs the seed clock once, not once per worker', async () => {
-    const hub = await serveWorkers()
+  it('sends each stream one clock tick a second, not one per worker', async () => {
+    const hub = await serveWorkers(['--clock'])
     const stream = await open(`${hub.url}/events`)
     await stream.waitFor(/(data: Server time is [^\n]*\n[\s\S]*){3}/, 6000)
     const ticks = dataLines(stream.text())

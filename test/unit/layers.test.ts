@@ -27,6 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   app: ['.', 'protocol', 'stream', 'hub', 'http', 'mercure'],
   metrics: ['.', 'protocol', 'hub', 'http', 'cluster', 'app'],
   adapters: ['.', 'protocol', 'stream', 'hub', 'http', 'app'],
+  demo: ['.', 'protocol', 'stream', 'hub', 'http', 'app'],
   cli: ['*'],
 }
 

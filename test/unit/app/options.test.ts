@@ -16,8 +16,7 @@ describe('server options', () => {
       writeStallMs: DEFAULT_WRITE_STALL_MS,
       corsOrigins: '*',
       publishKey: null,
-      clockTopic: 'clock',
-      clockIntervalMs: 1000,
+      defaultTopic: null,
     })
   })
 
@@ -25,7 +24,6 @@ describe('server options', () => {
     expect(
       resolveHubAppOptions({
         heartbeatMs: null,
-        clockIntervalMs: null,
         maxBufferedBytes: null,
         retryMs: null,
         writeStallMs: null,
@@ -34,7 +32,6 @@ describe('server options', () => {
       retryMs: null,
       writeStallMs: null,
       heartbeatMs: null,
-      clockIntervalMs: null,
       maxBufferedBytes: null,
     })
   })

@@ -24,9 +24,7 @@ describe('originProblem', () => {
 
 describe('createHubApp corsOrigins', () => {
   it('refuses an entry that is not an origin with a TypeError naming it', () => {
-    expect(() =>
-      createHubApp({ corsOrigins: ['https://app.example/'], clockIntervalMs: null }),
-    ).toThrow(
+    expect(() => createHubApp({ corsOrigins: ['https://app.example/'] })).toThrow(
       new TypeError(
         '`corsOrigins` entry "https://app.example/" is not an origin: write "https://app.example" (scheme://host[:port], no path, no trailing slash)',
       ),

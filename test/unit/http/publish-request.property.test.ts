@@ -122,7 +122,7 @@ describe('publish request parsing, on any input', () => {
 
   it('never lets POST /publish keep an id, type or topic it must refuse, nor fail with 500', async () => {
     const { hub, published, total } = await watchedHub()
-    const app = createHubApp({ hub, clockIntervalMs: null, demoPage: null, mercure: null })
+    const app = createHubApp({ hub, mercure: null })
     await fc.assert(
       fc.asyncProperty(request, async ({ contentType, body }) => {
         const response = await app.handle(publishRequest(contentType, body))
