@@ -118,7 +118,7 @@ describe('GET /events with a subscriber key: tokens', () => {
   })
 
   it('needs a token for the default topic too (no topic parameter)', async () => {
-    const hub = await start()
+    const hub = await start({ defaultTopic: 'clock' })
     expect((await refusal(eventsUrl(hub, []))).status).toBe(401)
     const clock = await mintToken({ subscribe: ['clock'] })
     const stream = await open(eventsUrl(hub, []), bearer(clock))
