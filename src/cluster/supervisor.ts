@@ -57,6 +57,9 @@ const STOP_TIMEOUT_MS = 10_000
 export const WORKER_INDEX_ENV = 'SSEHUB_WORKER_INDEX'
 
 /** What the supervisor needs. */
+/** Errors of a message sent to a worker that has exited, or is exiting. */
+const WORKER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'ERR_IPC_CHANNEL_CLOSED', 'ECONNRESET'])
+
 export interface SupervisorOptions {
   readonly count: number
   readonly logger: Logger
@@ -86,8 +89,10 @@ export function superviseWorkers(options: SupervisorOptions): Promise<string> {
       state?.attach(worker)
       // A worker killed a moment ago still looks connected until its exit is seen: a message
       // sent to it then fails (EPIPE) as an `error` event, which unheard would end the primary
-      // and every other worker with it. Its exit follows, and is handled there.
+      // and every other worker with it. Its exit follows, and is reported there: a gone
+      // worker's channel is not worth a line of its own (a start-up failure says one thing).
       worker.on('error', (error) => {
+        if (WORKER_GONE.has((error as NodeJS.ErrnoException).code ?? '')) return
         logger.warn('could not reach a worker', { worker: index, error: String(error) })
       })
       worker.on('message', (message: unknown) => {
