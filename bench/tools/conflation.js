@@ -61,7 +61,7 @@ async function read(topic, signal) {
       }
       parser.feed(value)
     }
-  } catch (error) {
+  } catch {
     // The hub cutting the connection ends the body with an error (undici's "terminated").
     if (!signal.aborted) cut = true
   }
