@@ -4,6 +4,7 @@ import { createHubApp } from '../../../src/app/app.js'
 import type { HubRequest } from '../../../src/http/types.js'
 import { createHub } from '../../../src/hub/hub.js'
 import type { HubEvent, PublishInput } from '../../../src/hub/types.js'
+import { parseMercureForm } from '../../../src/mercure/publish-form.js'
 
 // Written here, not imported: what a conflation key may be, stated on its own.
 const MAX = 256
@@ -106,5 +107,15 @@ describe('a conflation key, as hostile input', () => {
       { numRuns: 200 },
     )
     app.close()
+  })
+
+  it('is not taken from a Mercure publish form at all (the protocol has no such field)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 50 }), (key) => {
+        const body = new TextEncoder().encode(new URLSearchParams({ topic: 't', key }).toString())
+        expect(parseMercureForm('application/x-www-form-urlencoded', body).key).toBeUndefined()
+      }),
+      { numRuns: 100 },
+    )
   })
 })
