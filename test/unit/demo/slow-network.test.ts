@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { SLOW_BYTES_PER_TICK, SLOW_TICK_MS, slowSink } from '../../../src/demo/slow-network.js'
+import type { HubApp } from '../../../src/app/app.js'
+import {
+  MAX_SLOW_STREAMS,
+  SLOW_BYTES_PER_TICK,
+  SLOW_TICK_MS,
+  slowSink,
+  withSlowNetwork,
+} from '../../../src/demo/slow-network.js'
+import type { HubRequest, HubStreamResponse } from '../../../src/http/types.js'
+import type { Sink } from '../../../src/stream/sink.js'
 import { SseStream } from '../../../src/stream/sse-stream.js'
 import { bytes, manualScheduler, memorySink } from '../../helpers/streams.js'
 
@@ -62,5 +71,38 @@ describe("the demo's slow network", () => {
     inner.hangUp()
     expect(sink.bufferedBytes).toBe(0)
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('slows at most MAX_SLOW_STREAMS streams at once: past it, a request that asks is served at full speed', async () => {
+    // An app whose one route streams, and that says which sink each stream was started on.
+    const started: Sink[] = []
+    const app = {
+      handle: async () =>
+        ({ status: 200, headers: {}, start: (sink) => started.push(sink) }) as HubStreamResponse,
+    } as unknown as HubApp
+    const slow = withSlowNetwork(app)
+    const request = (query: string) =>
+      ({ method: 'GET', url: new URL(`http://localhost/events?${query}`) }) as HubRequest
+    const open = async (query: string) => {
+      // Every close listener kept, as a real connection's are (the memory sink keeps one).
+      const sink = memorySink()
+      const closeListeners: Array<() => void> = []
+      sink.onClose = (listener) => closeListeners.push(listener)
+      sink.hangUp = () => {
+        for (const listener of closeListeners) listener()
+      }
+      const response = (await slow.handle(request(query))) as HubStreamResponse
+      response.start(sink)
+      return { sink, throttled: started.at(-1) !== sink }
+    }
+    expect((await open('topic=a')).throttled).toBe(false)
+    const clients = []
+    for (let i = 0; i < MAX_SLOW_STREAMS; i++) clients.push(await open('topic=a&slow=1'))
+    expect(clients.every((client) => client.throttled)).toBe(true)
+    expect((await open('topic=a&slow=1')).throttled).toBe(false)
+    // One leaves: its place is free again.
+    clients[0]?.sink.hangUp()
+    expect((await open('topic=a&slow=1')).throttled).toBe(true)
+    expect((await open('topic=a&slow=1')).throttled).toBe(false)
   })
 })
