@@ -27,18 +27,19 @@ const FIXED_LINES_BYTES = 64
 // A UTF-16 code unit is at most 3 bytes in UTF-8; a line break adds at most 7 (`\ndata: `).
 const MAX_BYTES_PER_UNIT = 7
 
+/** Longest conflation key ({@link PublishInput.key}), in UTF-16 code units. */
+export const MAX_KEY_LENGTH = 256
+
 /**
  * Checks one event before it is published: its fields as the encoder does, then the topics
  * (count, length, control characters), the id and type (control characters, length; an id must
- * also be well-formed UTF-16, or it could not come back as `Last-Event-ID`), and its encoded size.
+ * also be well-formed UTF-16, or it could not come back as `Last-Event-ID`), the conflation key
+ * (a non-empty string, length, control characters), and its encoded size.
  *
  * @param where prefixed to the message, to say which event of a batch failed.
  * @throws {SseError} `ERR_SSE_INVALID_TOPIC`, `ERR_SSE_INVALID_ID`, `ERR_SSE_INVALID_EVENT`,
  *   another encoder code, or `ERR_SSE_PAYLOAD_TOO_LARGE` for an event over `maxEventBytes`.
  */
-/** Longest conflation key ({@link PublishInput.key}), in UTF-16 code units. */
-export const MAX_KEY_LENGTH = 256
-
 export function assertPublishable(input: PublishInput, limits: EventLimits, where = ''): void {
   const { topics, id, event: type, data } = input
   try {
@@ -55,9 +56,7 @@ export function assertPublishable(input: PublishInput, limits: EventLimits, wher
     assertValidEvent(input)
     if (id !== undefined) assertValidId(id, limits.maxIdLength)
     if (type !== undefined) assertValidType(type, limits.maxEventTypeLength)
-    if (input.key !== undefined) {
-      assertShortPlainText(input.key, 'key', 'ERR_SSE_INVALID_EVENT', MAX_KEY_LENGTH)
-    }
+    if (input.key !== undefined) assertValidKey(input.key)
     const roughBytes =
       FIXED_LINES_BYTES +
       MAX_BYTES_PER_UNIT * ((data?.length ?? 0) + (id?.length ?? 0) + (type?.length ?? 0))
@@ -85,6 +84,15 @@ function assertValidId(id: string, maxLength: number): void {
       '`id` must be well-formed Unicode (a lone surrogate cannot be sent back as Last-Event-ID)',
     )
   }
+}
+
+function assertValidKey(key: unknown): void {
+  // A caller without types may pass anything; a number or object would pass the checks below
+  // (`length` undefined, the regular expression testing its string form).
+  if (typeof key !== 'string' || key === '') {
+    throw new SseError('ERR_SSE_INVALID_EVENT', '`key` must be a non-empty string')
+  }
+  assertShortPlainText(key, 'key', 'ERR_SSE_INVALID_EVENT', MAX_KEY_LENGTH)
 }
 
 function assertValidType(type: string, maxLength: number): void {

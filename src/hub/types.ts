@@ -12,7 +12,8 @@ export interface PublishInput extends Omit<SseEvent, 'comment'> {
   /**
    * What the event is the latest value of (a stock's symbol): a stream that has fallen behind is
    * sent only the newest event of each key when it catches up, not every one
-   * (`src/stream/conflation.ts`). Absent: every event is sent. Up to 256 characters.
+   * (`src/stream/conflation.ts`). Absent: every event is sent. A non-empty string of up to 256
+   * characters without control characters.
    */
   key?: string | undefined
 }

@@ -101,6 +101,14 @@ export class SseStream implements Flushable {
     return this.#closed
   }
 
+  /**
+   * Its cap on unsent bytes ({@link SseStreamOptions.maxBufferedBytes}); `Infinity` when it has
+   * none. What is held back for it elsewhere (per-key conflation) counts against it too.
+   */
+  get maxBufferedBytes(): number {
+    return this.#maxBufferedBytes
+  }
+
   /** Bytes written and not yet handed to the operating system: queued here or in the sink. */
   get bufferedBytes(): number {
     return this.#sinkMayHoldBytes ? this.#queuedBytes + this.#sink.bufferedBytes : this.#queuedBytes

@@ -1,7 +1,7 @@
 /**
  * Per-key conflation over a real socket: a subscriber that stops reading while keyed events
  * pour in is neither cut nor sent a backlog; once it reads again it gets the newest event of
- * each key.
+ * each key. What it holds back counts against its cap: many distinct keys cut it.
  */
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
@@ -84,6 +84,21 @@ describe('per-key conflation with a slow reader', () => {
     // Behind for most of the run: far fewer events than were published reached it.
     expect(count).toBeLessThan(EVENTS / 2)
     expect(server.app.stats().streams).toBe(1)
+  }, 60_000)
+
+  it('cuts the same reader when distinct keys pile up past its cap: what is held is unsent bytes', async () => {
+    server = await startTestServer({ writeStallMs: null, hub: createHub({ historySize: 10 }) })
+    const reader = await pausedSubscriber('/events?topic=quotes')
+    const running = server
+    // Each key new, 8 KiB each: 24 MiB in all, far past what loopback's socket buffers take and
+    // the 1 MiB cap, and under the most keys one stream holds.
+    for (let i = 0; i < 3000; i++) {
+      await running.app.hub.publish('quotes', { data: `k${i} ${i} ${PAD}${PAD}`, key: `k${i}` })
+      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(running.app.stats().overflows).toBe(1)
+    reader.socket.resume()
+    await reader.changes.until(reader.closed, () => 'the stream still open', 20_000)
   }, 60_000)
 
   it('cuts the same reader when the events carry no key (the cap, as before)', async () => {

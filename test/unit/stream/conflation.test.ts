@@ -74,6 +74,40 @@ describe('per-key conflation', () => {
     expect(sink.chunks).toEqual(['data: x\n\ndata: k\n\n'])
   })
 
+  it('counts what it holds against the cap: many keys of large events on a stream that never drains cut it', () => {
+    const { sink, stream } = behindStream(64 * 1024)
+    stream.writeBytes(bytes('data: x\n\n'))
+    const event = (i: number) => bytes(`data: ${i} ${'.'.repeat(4096)}\n\n`)
+    let accepted = 0
+    for (let i = 0; i < 100 && writeConflated(stream, `k${i}`, event(i)); i++) accepted++
+    // 4 KiB a key: the 16th key passes 64 KiB.
+    expect(accepted).toBe(15)
+    expect(stream.closed).toBe(true)
+    expect(sink.aborted).toBe(true)
+    expect(conflatedKeys(stream)).toBe(0)
+  })
+
+  it('frees the bytes of a replaced event: a key that shrinks makes room', () => {
+    const { stream } = behindStream(10_000)
+    stream.writeBytes(bytes('data: x\n\n'))
+    expect(writeConflated(stream, 'a', bytes(`data: ${'.'.repeat(6000)}\n\n`))).toBe(true)
+    expect(writeConflated(stream, 'a', bytes('data: small\n\n'))).toBe(true)
+    expect(writeConflated(stream, 'b', bytes(`data: ${'.'.repeat(6000)}\n\n`))).toBe(true)
+    expect(stream.closed).toBe(false)
+    expect(conflatedKeys(stream)).toBe(2)
+  })
+
+  it('releases what it holds as soon as the stream is cut, with no drain to come', () => {
+    const { sink, stream, endTurn } = behindStream()
+    stream.writeBytes(bytes('data: x\n\n'))
+    writeConflated(stream, 'a', bytes('data: a1\n\n'))
+    writeConflated(stream, 'b', bytes('data: b1\n\n'))
+    endTurn()
+    sink.hangUp()
+    expect(stream.closed).toBe(true)
+    expect(conflatedKeys(stream)).toBe(0)
+  })
+
   it('drops what it holds when the stream closes', () => {
     const { sink, stream, endTurn } = behindStream()
     stream.writeBytes(bytes('data: x\n\n'))
