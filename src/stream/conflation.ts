@@ -10,8 +10,9 @@
  * then stays under its unsent-bytes cap however fast the keys change, and is not cut, while a
  * client that keeps up sees every event. What is held counts against that cap as well: many
  * keys of large events on a stream that never drains are unsent bytes like any other, and cut
- * the stream (`overflow`) rather than growing without bound. Events without a key are never held: they queue on
- * the stream as always (so a keyed event may leave after an unkeyed one published later).
+ * the stream (`overflow`) rather than growing without bound. Events without a key are never
+ * held: they queue on the stream as always (so a keyed event may leave after an unkeyed one
+ * published later).
  */
 import type { SseStream } from './sse-stream.js'
 
