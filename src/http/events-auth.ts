@@ -18,7 +18,8 @@ export interface EventsAccess {
   readonly expiresAt?: number | undefined
   /**
    * Topics of the subscription whose private updates (Mercure's `private`) the stream receives
-   * too: an update marked private goes to it when one of its topics is among them.
+   * too: an update marked private goes to it when one of its topics is among them. Topics the
+   * subscription did not ask for are ignored.
    * @defaultValue none
    */
   readonly privateTopics?: readonly string[] | undefined
@@ -81,8 +82,19 @@ export async function checkEventsAccess(
     }
   }
   if (privateTopics === undefined) return { expiresAt, privateTopics: NO_PRIVATE_TOPICS }
-  if (!Array.isArray(privateTopics) || !privateTopics.every((t) => typeof t === 'string')) {
+  if (!Array.isArray(privateTopics)) {
     throw new TypeError('an EventsAccess `privateTopics` must be an array of topics')
   }
-  return { expiresAt, privateTopics: new Set(privateTopics) }
+  // Only the subscription's own topics are kept, as the token check grants its own: a hook
+  // answering with every topic a user may see (thousands) would otherwise have each stream hold
+  // its own copy of them all.
+  const subscribed = new Set(topics)
+  const kept = new Set<string>()
+  for (const topic of privateTopics as readonly unknown[]) {
+    if (typeof topic !== 'string') {
+      throw new TypeError('an EventsAccess `privateTopics` must be an array of topics')
+    }
+    if (subscribed.has(topic)) kept.add(topic)
+  }
+  return { expiresAt, privateTopics: kept.size === 0 ? NO_PRIVATE_TOPICS : kept }
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { HubAppOptions } from '../../src/app/options.js'
 import { SseError } from '../../src/errors.js'
-import type { EventsAuthorizer } from '../../src/http/events-auth.js'
+import type { EventsAccess, EventsAuthorizer } from '../../src/http/events-auth.js'
 import { mercureUrl, mintToken, SECRET, unsecuredToken } from '../helpers/mercure.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
@@ -258,6 +258,28 @@ describe('GET /events with a subscriber key: private updates', () => {
     expect(everyone.text()).not.toMatch(/private/)
   })
 
+  it('replays a private update after Last-Event-ID only to a stream allowed its topic', async () => {
+    const hub = await start({ publicTopics: ['announcements'] })
+    const first = await hub.app.hub.publish('announcements', { data: 'before' })
+    await hub.app.hub.publish(['announcements', ALICE], { data: 'private to alice', private: true })
+    await hub.app.hub.publish('announcements', { data: 'after' })
+    const resume = { 'last-event-id': first.id }
+    const everyone = await open(eventsUrl(hub, ['announcements']), resume)
+    const alice = await open(eventsUrl(hub, ['announcements', ALICE]), {
+      ...resume,
+      ...bearer(await aliceToken()),
+    })
+    await everyone.waitFor('data: after')
+    await alice.waitFor(/data: private to alice\n\n[\s\S]*data: after/)
+    expect(everyone.text()).not.toMatch(/private/)
+    // The query's resume point and token, as a first EventSource connection sends them.
+    const fromQuery = await open(
+      eventsUrl(hub, ['announcements'], { lastEventID: first.id, authorization: 'x' }),
+    )
+    await fromQuery.waitFor('data: after')
+    expect(fromQuery.text()).not.toMatch(/private/)
+  })
+
   it('sends no private update with anonymous on', async () => {
     const hub = await start({ mercure: { jwtKey: SECRET, anonymous: true } })
     const stream = await open(eventsUrl(hub, [ALICE]), bearer(await aliceToken()))
@@ -341,6 +363,42 @@ describe('GET /events with an authorize hook', () => {
     await allowed.waitFor(/data: private\n\n[\s\S]*data: public\n\n/)
     await narrowed.waitFor('data: public')
     expect(narrowed.text()).not.toMatch(/private/)
+  })
+
+  it('ends the stream at an expiresAt the hook answers as a getter (a class instance)', async () => {
+    class Session {
+      readonly allow = true
+      readonly #until = Date.now() + 300
+      get expiresAt() {
+        return this.#until
+      }
+    }
+    const hub = await start({ authorize: () => new Session() })
+    const stream = await open(eventsUrl(hub, [ALICE]))
+    expect(stream.response.status).toBe(200)
+    await stream.ended
+    expect(hub.app.stats().streams).toBe(0)
+  })
+
+  it("keeps of the hook's privateTopics only the subscription's own", async () => {
+    const hub = await start({ authorize: () => ({ allow: true, privateTopics: [BOB] }) })
+    const stream = await open(eventsUrl(hub, [ALICE]))
+    await hub.app.hub.publish([ALICE, BOB], { data: 'private to bob', private: true })
+    await hub.app.hub.publish(ALICE, { data: 'public' })
+    await stream.waitFor('data: public')
+    expect(stream.text()).not.toMatch(/private to bob/)
+  })
+
+  it.each([
+    ['a NaN expiresAt', { allow: true, expiresAt: Number.NaN }],
+    ['an expiresAt in a string', { allow: true, expiresAt: '2099-01-01' }],
+    ['privateTopics that are not strings', { allow: true, privateTopics: [1] }],
+    ['privateTopics that are not an array', { allow: true, privateTopics: ALICE }],
+  ])('answers 500, subscribing nothing, when the hook answers %s', async (_, answer) => {
+    const hub = await start({ authorize: () => answer as EventsAccess })
+    const refused = await refusal(eventsUrl(hub, [ALICE]))
+    expect(refused.status).toBe(500)
+    expect(hub.app.stats().subscribers).toBe(0)
   })
 
   it('works without a subscriber key or a Mercure endpoint at all', async () => {
