@@ -98,6 +98,16 @@ describe('GET /events with a subscriber key: tokens', () => {
     expect(hub.app.stats().subscribers).toBe(0)
   })
 
+  it('quotes a refused topic only in problem details no browser sniffs for a page', async () => {
+    const hub = await start()
+    const topic = '<script>alert(1)</script>'
+    const refused = await refusal(eventsUrl(hub, [topic]), bearer(await aliceToken()))
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('content-type')).toBe('application/problem+json')
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(JSON.parse(refused.body).detail).toContain(JSON.stringify(topic))
+  })
+
   it('needs every topic covered: one foreign topic among her own refuses the whole stream', async () => {
     const hub = await start()
     const refused = await refusal(eventsUrl(hub, [ALICE, BOB]), bearer(await aliceToken()))
