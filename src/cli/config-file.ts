@@ -2,7 +2,7 @@
  * `ssehub serve --config <file>`: the flags as one JSON object, each flag's key its name in
  * camelCase (`--history-size 100` is `"historySize": 100`).
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { FileLayer } from './flag-layers.js'
 import {
@@ -28,15 +28,16 @@ const MAX_CONFIG_BYTES = 1024 * 1024
  */
 export function readConfigFile(path: string, table: FlagTable): FileLayer {
   const name = basename(path)
-  let text: string
+  let bytes: Buffer
   try {
-    text = readFileSync(path, 'utf8')
+    bytes = readAtMost(path, MAX_CONFIG_BYTES + 1)
   } catch (error) {
     throw new UsageError(`--config: cannot read ${path}: ${(error as Error).message}`)
   }
-  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+  if (bytes.byteLength > MAX_CONFIG_BYTES) {
     throw new UsageError(`${name}: larger than ${MAX_CONFIG_BYTES} bytes; is it a config file?`)
   }
+  const text = bytes.toString('utf8')
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -106,4 +107,24 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+/**
+ * Up to `limit` bytes of the file at `path`: never more, so a device or pipe given by mistake
+ * (`--config /dev/zero`) is refused for its size rather than read until memory runs out.
+ */
+function readAtMost(path: string, limit: number): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const buffer = Buffer.alloc(limit)
+    let length = 0
+    while (length < limit) {
+      const read = readSync(fd, buffer, length, limit - length, null)
+      if (read === 0) break
+      length += read
+    }
+    return buffer.subarray(0, length)
+  } finally {
+    closeSync(fd)
+  }
 }
