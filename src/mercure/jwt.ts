@@ -55,8 +55,9 @@ export interface JwtVerifier {
 /**
  * A verifier for `key`: the shared secret for HMAC (`HS*`), else a PEM public key or certificate.
  *
- * @throws {TypeError} for an unknown algorithm or a key that is not one for it, at once, so a
- *   misconfigured server fails at start rather than on the first request.
+ * @throws {TypeError} for an unknown algorithm or a key that is not one for it (a PEM under
+ *   `HS*` among them), at once, so a misconfigured server fails at start rather than on the
+ *   first request.
  */
 export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
   if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
@@ -65,6 +66,14 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
     )
   }
   if (key.length === 0) throw new TypeError('a JWT key must not be empty')
+  // A public key under an HMAC algorithm is a secret everyone has: whoever holds the PEM could
+  // sign any token with its text. The default algorithm is HS256, so giving a public key and
+  // forgetting its algorithm would do exactly that.
+  if (algorithm.startsWith('HS') && key.includes('-----BEGIN ')) {
+    throw new TypeError(
+      `a ${algorithm} JWT key is a shared secret, and this one is a PEM: give the algorithm of the PEM's key (RS256, ES256, EdDSA…)`,
+    )
+  }
   const imported = importKey(key, algorithm)
   const algorithms = [algorithm]
   return {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { HubAppOptions } from '../../src/app/options.js'
 import { SseError } from '../../src/errors.js'
 import type { EventsAccess, EventsAuthorizer } from '../../src/http/events-auth.js'
-import { mercureUrl, mintToken, SECRET, unsecuredToken } from '../helpers/mercure.js'
+import { mercureUrl, mintToken, rsaKeys, SECRET, unsecuredToken } from '../helpers/mercure.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
 
@@ -217,6 +217,30 @@ describe('GET /events with a subscriber key: tokens', () => {
     expect(refused.status).toBe(403)
     expect(refused.headers.has('set-cookie')).toBe(false)
     expect(refused.headers.has('x-injected')).toBe(false)
+  })
+})
+
+describe('GET /events with a subscriber key: the key', () => {
+  it('refuses a PEM public key under HS256, the default, with which anyone could sign tokens', async () => {
+    const { publicPem } = await rsaKeys()
+    await expect(start({ mercure: { jwtKey: publicPem } })).rejects.toThrow(
+      /HS256 JWT key is a shared secret, and this one is a PEM/,
+    )
+    await expect(
+      start({ mercure: { subscriberJwtKey: publicPem, subscriberJwtAlgorithm: 'HS512' } }),
+    ).rejects.toThrow(/HS512 JWT key is a shared secret/)
+  })
+
+  it('takes the same PEM with its own algorithm, and refuses a token signed with its text', async () => {
+    const { privateKey, publicPem } = await rsaKeys()
+    const hub = await start({ mercure: { jwtKey: publicPem, jwtAlgorithm: 'RS256' } })
+    const forged = await mintToken(
+      { subscribe: ['*'] },
+      { key: new TextEncoder().encode(publicPem) },
+    )
+    expect((await refusal(eventsUrl(hub, [BOB]), bearer(forged))).status).toBe(401)
+    const signed = await mintToken({ subscribe: [ALICE] }, { key: privateKey, alg: 'RS256' })
+    expect((await open(eventsUrl(hub, [ALICE]), bearer(signed))).response.status).toBe(200)
   })
 })
 
