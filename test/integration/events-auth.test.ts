@@ -90,6 +90,31 @@ describe('GET /events with a subscriber key: tokens', () => {
     expect(hub.app.stats().subscribers).toBe(0)
   })
 
+  it('keeps a refused token out of the answer and the log, however it came', async () => {
+    const lines: string[] = []
+    const record = (message: string, fields?: object) => {
+      lines.push(`${message} ${JSON.stringify(fields ?? {})}`)
+    }
+    const hub = await start({ logger: { info: record, warn: record, error: record } })
+    const forged = `${(await aliceToken()).slice(0, -4)}AAAA`
+    const expired = await mintToken({ subscribe: [ALICE] }, { expiresAt: Date.now() - 60_000 })
+    for (const token of [forged, expired, 'garbage-token-text']) {
+      for (const [url, headers] of [
+        [eventsUrl(hub, [ALICE]), bearer(token)],
+        [eventsUrl(hub, [ALICE], { authorization: token }), {}],
+        [eventsUrl(hub, [ALICE]), { cookie: `mercureAuthorization=${token}` }],
+      ] as const) {
+        const refused = await refusal(url, headers)
+        expect(refused.status).toBe(401)
+        expect(refused.body).not.toContain(token.slice(-12))
+        refused.headers.forEach((value) => {
+          expect(value).not.toContain(token.slice(-12))
+        })
+      }
+      expect(lines.join('\n')).not.toContain(token.slice(-12))
+    }
+  })
+
   it("answers 403 to Alice's token asking for Bob's topic, naming the topic", async () => {
     const hub = await start()
     const refused = await refusal(eventsUrl(hub, [BOB]), bearer(await aliceToken()))
