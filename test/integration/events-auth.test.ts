@@ -256,6 +256,18 @@ describe('GET /events with a subscriber key: the key', () => {
     ).rejects.toThrow(/HS512 JWT key is a shared secret/)
   })
 
+  it('refuses an HMAC secret shorter than its hash, which one token would give away', async () => {
+    await expect(start({ mercure: { jwtKey: 'jwt-secret' } })).rejects.toThrow(
+      /HS256 JWT key must be at least 32 bytes \(RFC 7518, section 3.2\), got 10/,
+    )
+    await expect(start({ mercure: { jwtKey: SECRET, jwtAlgorithm: 'HS512' } })).rejects.toThrow(
+      /HS512 JWT key must be at least 64 bytes/,
+    )
+    // Counted in bytes: 16 two-byte characters are 32.
+    const hub = await start({ mercure: { jwtKey: 'é'.repeat(16) } })
+    expect(hub.port).toBeGreaterThan(0)
+  })
+
   it('takes the same PEM with its own algorithm, and refuses a token signed with its text', async () => {
     const { privateKey, publicPem } = await rsaKeys()
     const hub = await start({ mercure: { jwtKey: publicPem, jwtAlgorithm: 'RS256' } })
