@@ -12,7 +12,8 @@ export const REDACTED = '[redacted]'
 /**
  * The settings given, after precedence (flags, then environment, then file), as a JSON object
  * keyed as the config file is; a setting not shown takes its default. Keys are shown as
- * {@link REDACTED}, a password in a URL (`redis://:pw@host`, `?password=pw`) as `***`; whole numbers as numbers.
+ * {@link REDACTED}, a password in a URL (`redis://:pw@host`, `?password=pw`) as `***`; whole
+ * numbers as numbers.
  *
  * @example
  * effectiveConfig(OPTIONS, layered) // { port: 8080, publishKey: '[redacted]' }

@@ -100,8 +100,8 @@ export function errorFormatOf(path: string): ErrorFormat {
 /**
  * The response for an error: an {@link SseError} maps to its status (400 for input errors), with
  * `Retry-After` for a {@link TooManyRequestsError} and `X-Content-Type-Options: nosniff` (its
- * message may quote the request); anything else is a 500 whose details stay in
- * the log, not in the response. The body is an RFC 9457 problem details object
+ * message may quote the request); anything else is a 500 whose details stay in the log, not in
+ * the response. The body is an RFC 9457 problem details object
  * (`application/problem+json`, with the error's `code`), or with `format` `'text'` its message
  * alone as `text/plain`.
  *
