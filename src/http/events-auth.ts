@@ -34,6 +34,8 @@ export interface EventsGrant {
 }
 
 const NO_PRIVATE_TOPICS: ReadonlySet<string> = new Set()
+/** An `expiresAt` below this (1973 in ms, the year 5138 in seconds) was given in seconds. */
+const SECONDS_BELOW = 1e11
 
 /**
  * Decides whether `request` may subscribe to `topics`: `true` or `{ allow: true }` lets the
@@ -57,8 +59,8 @@ export type EventsAuthorizer = (
  *
  * @throws {SseError} `ERR_SSE_FORBIDDEN` when refused, `ERR_SSE_TOKEN_EXPIRED` when allowed
  *   only until a time already past; whatever `authorize` throws.
- * @throws {TypeError} for an `expiresAt` that is not a number, or `privateTopics` that are not
- *   strings.
+ * @throws {TypeError} for an `expiresAt` that is not a number or is in seconds, or
+ *   `privateTopics` that are not strings.
  */
 export async function checkEventsAccess(
   authorize: EventsAuthorizer,
@@ -76,6 +78,13 @@ export async function checkEventsAccess(
   if (expiresAt !== undefined) {
     if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
       throw new TypeError('an EventsAccess `expiresAt` must be a number of ms since the epoch')
+    }
+    // Before 1973 in ms, but now or soon in seconds: a JWT's `exp` passed on as it is. Said so,
+    // rather than answering every subscriber that its credential has expired.
+    if (expiresAt > 0 && expiresAt < SECONDS_BELOW) {
+      throw new TypeError(
+        `an EventsAccess \`expiresAt\` is in ms since the epoch; ${expiresAt} looks like seconds (a JWT's \`exp\`): multiply it by 1000`,
+      )
     }
     if (expiresAt <= Date.now()) {
       throw new SseError('ERR_SSE_TOKEN_EXPIRED', 'the credential of this subscription has expired')

@@ -22,7 +22,14 @@ describe('checkEventsAccess', () => {
     )
     expect(never.expiresAt).toBe(Number.POSITIVE_INFINITY)
     await expect(
-      checkEventsAccess(() => ({ allow: true, expiresAt: Date.now() / 1000 }), request, ['a']),
+      checkEventsAccess(() => ({ allow: true, expiresAt: Date.now() - 1000 }), request, ['a']),
     ).rejects.toMatchObject({ code: 'ERR_SSE_TOKEN_EXPIRED' })
+  })
+
+  it("says an expiresAt in seconds (a JWT's exp passed on) is one, not that it has expired", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600
+    await expect(
+      checkEventsAccess(() => ({ allow: true, expiresAt: exp }), request, ['a']),
+    ).rejects.toThrow(new RegExp(`${exp} looks like seconds`))
   })
 })
