@@ -28,8 +28,9 @@ const CREDENTIAL_PARAM = /pass|secret|token|auth|key/i
 
 /**
  * `url` with its credentials shown as `***`, for a log line or an error message: everything
- * between `//` and the last `@` (the user and password, even one holding `/`, `?`, `#` or `@`
- * unencoded, which a URL parser would not take for one), and the value of every query parameter
+ * between `scheme://` (or the start) and the last `@` (the user and password, even one holding
+ * `/`, `?`, `#` or `@` unencoded, which a URL parser would not take for one), when a `:` comes
+ * before that `@`; and the value of every query parameter
  * named like a credential (`password`, `sentinelPassword`, `token`…). Text alone, never parsed
  * as a URL: a value that is not one is redacted too.
  *
@@ -38,13 +39,12 @@ const CREDENTIAL_PARAM = /pass|secret|token|auth|key/i
  */
 export function redactUrl(url: string): string {
   const at = url.lastIndexOf('@')
+  const colon = url.indexOf(':')
   let redacted = url
-  if (at !== -1) {
-    const slashes = url.indexOf('//')
-    const colon = url.indexOf(':')
-    // `user:pw@host` without a scheme is read by ioredis too: from the start.
-    const start = slashes !== -1 && slashes < at ? slashes + 2 : colon !== -1 && colon < at ? 0 : -1
-    if (start !== -1) redacted = `${url.slice(0, start)}***${url.slice(at)}`
+  if (at !== -1 && colon !== -1 && colon < at) {
+    // After `scheme://`, else from the start: ioredis reads `user:pw@host` without a scheme too.
+    const start = url.startsWith('//', colon + 1) ? colon + 3 : 0
+    redacted = `${url.slice(0, start)}***${url.slice(at)}`
   }
   return redactCredentialParams(redacted)
 }

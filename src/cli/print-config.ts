@@ -45,7 +45,11 @@ export function effectiveConfig(
 function withoutPassword(value: string): string {
   if (!value.includes('@') && !value.includes('?')) return value
   const url = URL.canParse(value) ? new URL(value) : undefined
-  if (url === undefined || (url.password === '' && url.username === '')) return redactUrl(value)
+  // With a second `@`, the password meant may run past the one the parser took (`:pw@a/b@db`).
+  const parsedAll = value.indexOf('@') === value.lastIndexOf('@')
+  if (url === undefined || (url.password === '' && url.username === '') || !parsedAll) {
+    return redactUrl(value)
+  }
   if (url.password !== '') url.password = '***'
   else url.username = '***'
   return redactCredentialParams(url.href)
