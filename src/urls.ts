@@ -30,9 +30,9 @@ const CREDENTIAL_PARAM = /pass|secret|token|auth|key/i
  * `url` with its credentials shown as `***`, for a log line or an error message: everything
  * between `scheme://` (or the start) and the last `@` (the user and password, even one holding
  * `/`, `?`, `#` or `@` unencoded, which a URL parser would not take for one), when a `:` comes
- * before that `@`; and the value of every query parameter
- * named like a credential (`password`, `sentinelPassword`, `token`…). Text alone, never parsed
- * as a URL: a value that is not one is redacted too.
+ * before that `@`; and the value of every query parameter named like a credential (`password`,
+ * `sentinelPassword`, `token`…). Text alone, never parsed as a URL: a value that is not one is
+ * redacted too.
  *
  * @example redactUrl('redis://user:secret@db:6379/0') // 'redis://***@db:6379/0'
  * @example redactUrl('redis://db:6379/0?password=secret') // 'redis://db:6379/0?password=***'
