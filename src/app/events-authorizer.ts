@@ -50,7 +50,13 @@ export function createEventsAuthorizer(config: EventsAuthorizerConfig): EventsAu
     // private updates of the topics its token names; unless the hook said otherwise.
     if (access === true) return { allow: true, privateTopics: guarded }
     if (typeof access !== 'object' || access === null || access.allow !== true) return access
-    return access.privateTopics === undefined ? { ...access, privateTopics: guarded } : access
+    // Field by field, not spread: a spread copies own fields alone, and an `expiresAt` the
+    // hook's object holds as a getter (a class's) would be lost, the stream left open past it.
+    return {
+      allow: true,
+      expiresAt: access.expiresAt,
+      privateTopics: access.privateTopics ?? guarded,
+    }
   }
 }
 

@@ -2,6 +2,7 @@
  * `ssehub serve --print-config`: the settings in effect, as a config file would hold them, with
  * secrets redacted so the output can be pasted into an issue or a log.
  */
+import { redactCredentialParams, redactUrl } from '../urls.js'
 import type { LayeredFlags } from './flag-layers.js'
 import { COMMAND_FLAGS, configKeyOf, type FlagTable, isSecretFlag } from './flags.js'
 
@@ -11,7 +12,8 @@ export const REDACTED = '[redacted]'
 /**
  * The settings given, after precedence (flags, then environment, then file), as a JSON object
  * keyed as the config file is; a setting not shown takes its default. Keys are shown as
- * {@link REDACTED}, a password in a URL (`redis://:pw@host`) as `***`; whole numbers as numbers.
+ * {@link REDACTED}, a password in a URL (`redis://:pw@host`, `?password=pw`) as `***`; whole
+ * numbers as numbers.
  *
  * @example
  * effectiveConfig(OPTIONS, layered) // { port: 8080, publishKey: '[redacted]' }
@@ -34,11 +36,21 @@ export function effectiveConfig(
   return config
 }
 
-/** A URL with its password (and a user name standing alone, as a token) replaced by `***`. */
+/**
+ * A URL with its password (and a user name standing alone, as a token) replaced by `***`, and
+ * each query parameter named like a credential (ioredis reads `?password=`) too. A value with an
+ * `@` that no URL parser reads credentials from (`redis://:pa/ss@db`, `user:pw@db`) is redacted
+ * as text, up to its last `@`: better a path shown as `***@…` than a password shown.
+ */
 function withoutPassword(value: string): string {
-  if (!value.includes('@') || !URL.canParse(value)) return value
-  const url = new URL(value)
+  if (!value.includes('@') && !value.includes('?')) return value
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  // With a second `@`, the password meant may run past the one the parser took (`:pw@a/b@db`).
+  const parsedAll = value.indexOf('@') === value.lastIndexOf('@')
+  if (url === undefined || (url.password === '' && url.username === '') || !parsedAll) {
+    return redactUrl(value)
+  }
   if (url.password !== '') url.password = '***'
-  else if (url.username !== '') url.username = '***'
-  return url.href
+  else url.username = '***'
+  return redactCredentialParams(url.href)
 }

@@ -403,7 +403,7 @@ function redisConfig(values: ServeValues, label: FlagLabel): RedisConfig | undef
   }
   if (!/^rediss?:\/\/[^/]/.test(url)) {
     throw new UsageError(
-      `${label('redis')} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`,
+      `${label('redis')} must be a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(url))}`,
     )
   }
   const memoryOnly = (['history-size', 'history-bytes'] as const).find(

@@ -2,6 +2,7 @@
  * Command-line parsing shared by the `ssehub` commands: bad input is a {@link UsageError}
  * (message, exit code 2), never a stack trace.
  */
+import { redactUrl } from '../urls.js'
 
 /** A mistake in the command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -86,19 +87,27 @@ export function integerFlag(
 }
 
 /**
- * Checks a URL flag.
+ * Checks a URL flag. A user or password in it is refused: `fetch` would refuse every request
+ * (and say so quoting the URL, password and all); a hub takes a key or token in its own flag.
  *
- * @throws {UsageError} when it is not an http(s) URL.
+ * @throws {UsageError} when it is not an http(s) URL, or holds a user or password.
  */
 export function urlFlag(value: string): URL {
+  // Shown without its credentials: the message may go to a shared terminal or a CI log.
+  const shown = JSON.stringify(redactUrl(value))
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new UsageError(`--url must be an http(s) URL, got ${JSON.stringify(value)}`)
+    throw new UsageError(`--url must be an http(s) URL, got ${shown}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url must be an http(s) URL, got ${JSON.stringify(value)}`)
+    throw new UsageError(`--url must be an http(s) URL, got ${shown}`)
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError(
+      `--url must not hold a user or password, got ${shown}: give a key or token in its own flag`,
+    )
   }
   return url
 }

@@ -18,7 +18,8 @@ export interface EventsAccess {
   readonly expiresAt?: number | undefined
   /**
    * Topics of the subscription whose private updates (Mercure's `private`) the stream receives
-   * too: an update marked private goes to it when one of its topics is among them.
+   * too: an update marked private goes to it when one of its topics is among them. Topics the
+   * subscription did not ask for are ignored.
    * @defaultValue none
    */
   readonly privateTopics?: readonly string[] | undefined
@@ -33,6 +34,8 @@ export interface EventsGrant {
 }
 
 const NO_PRIVATE_TOPICS: ReadonlySet<string> = new Set()
+/** An `expiresAt` below this (1973 in ms, the year 5138 in seconds) was given in seconds. */
+const SECONDS_BELOW = 1e11
 
 /**
  * Decides whether `request` may subscribe to `topics`: `true` or `{ allow: true }` lets the
@@ -56,8 +59,8 @@ export type EventsAuthorizer = (
  *
  * @throws {SseError} `ERR_SSE_FORBIDDEN` when refused, `ERR_SSE_TOKEN_EXPIRED` when allowed
  *   only until a time already past; whatever `authorize` throws.
- * @throws {TypeError} for an `expiresAt` that is not a number, or `privateTopics` that are not
- *   strings.
+ * @throws {TypeError} for an `expiresAt` that is not a number or is in seconds, or
+ *   `privateTopics` that are not strings.
  */
 export async function checkEventsAccess(
   authorize: EventsAuthorizer,
@@ -76,13 +79,31 @@ export async function checkEventsAccess(
     if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
       throw new TypeError('an EventsAccess `expiresAt` must be a number of ms since the epoch')
     }
+    // Before 1973 in ms, but now or soon in seconds: a JWT's `exp` passed on as it is. Said so,
+    // rather than answering every subscriber that its credential has expired.
+    if (expiresAt > 0 && expiresAt < SECONDS_BELOW) {
+      throw new TypeError(
+        `an EventsAccess \`expiresAt\` is in ms since the epoch; ${expiresAt} looks like seconds (a JWT's \`exp\`): multiply it by 1000`,
+      )
+    }
     if (expiresAt <= Date.now()) {
       throw new SseError('ERR_SSE_TOKEN_EXPIRED', 'the credential of this subscription has expired')
     }
   }
   if (privateTopics === undefined) return { expiresAt, privateTopics: NO_PRIVATE_TOPICS }
-  if (!Array.isArray(privateTopics) || !privateTopics.every((t) => typeof t === 'string')) {
+  if (!Array.isArray(privateTopics)) {
     throw new TypeError('an EventsAccess `privateTopics` must be an array of topics')
   }
-  return { expiresAt, privateTopics: new Set(privateTopics) }
+  // Only the subscription's own topics are kept, as the token check grants its own: a hook
+  // answering with every topic a user may see (thousands) would otherwise have each stream hold
+  // its own copy of them all.
+  const subscribed = new Set(topics)
+  const kept = new Set<string>()
+  for (const topic of privateTopics as readonly unknown[]) {
+    if (typeof topic !== 'string') {
+      throw new TypeError('an EventsAccess `privateTopics` must be an array of topics')
+    }
+    if (subscribed.has(topic)) kept.add(topic)
+  }
+  return { expiresAt, privateTopics: kept.size === 0 ? NO_PRIVATE_TOPICS : kept }
 }

@@ -99,8 +99,9 @@ export function errorFormatOf(path: string): ErrorFormat {
 
 /**
  * The response for an error: an {@link SseError} maps to its status (400 for input errors), with
- * `Retry-After` for a {@link TooManyRequestsError}; anything else is a 500 whose details stay in
- * the log, not in the response. The body is an RFC 9457 problem details object
+ * `Retry-After` for a {@link TooManyRequestsError} and `X-Content-Type-Options: nosniff` (its
+ * message may quote the request); anything else is a 500 whose details stay in the log, not in
+ * the response. The body is an RFC 9457 problem details object
  * (`application/problem+json`, with the error's `code`), or with `format` `'text'` its message
  * alone as `text/plain`.
  *
@@ -114,8 +115,12 @@ export function errorResponse(error: unknown, format: ErrorFormat = 'problem'): 
     return problemResponse(500, 'internal error', undefined, {})
   }
   const status = STATUS_BY_CODE[error.code] ?? 400
-  const headers: Record<string, string> =
-    error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {}
+  // The message may quote the request (a refused topic, a path): no browser may take the body
+  // for a page of the hub's origin, whatever a link put in it.
+  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff' }
+  if (error instanceof TooManyRequestsError) {
+    headers['retry-after'] = String(error.retryAfterSeconds)
+  }
   const challenge = CHALLENGES[error.code]
   if (challenge !== undefined) headers['www-authenticate'] = challenge
   if (format === 'text') return textResponse(status, `${error.message}\n`, headers)

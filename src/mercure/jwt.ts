@@ -21,6 +21,9 @@ export const JWT_ALGORITHMS = [
   'EdDSA',
 ] as const
 
+/** The shortest secret of each HMAC algorithm: its hash's size (RFC 7518, section 3.2). */
+const HMAC_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 }
+
 /** One of {@link JWT_ALGORITHMS}. */
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 
@@ -55,8 +58,9 @@ export interface JwtVerifier {
 /**
  * A verifier for `key`: the shared secret for HMAC (`HS*`), else a PEM public key or certificate.
  *
- * @throws {TypeError} for an unknown algorithm or a key that is not one for it, at once, so a
- *   misconfigured server fails at start rather than on the first request.
+ * @throws {TypeError} for an unknown algorithm or a key that is not one for it (a PEM under
+ *   `HS*`, or an `HS*` secret shorter than its hash), at once, so a misconfigured server fails
+ *   at start rather than on the first request.
  */
 export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
   if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
@@ -65,6 +69,23 @@ export function createJwtVerifier(key: string, algorithm: string): JwtVerifier {
     )
   }
   if (key.length === 0) throw new TypeError('a JWT key must not be empty')
+  // A public key under an HMAC algorithm is a secret everyone has: whoever holds the PEM could
+  // sign any token with its text. The default algorithm is HS256, so giving a public key and
+  // forgetting its algorithm would do exactly that.
+  if (algorithm.startsWith('HS') && key.includes('-----BEGIN ')) {
+    throw new TypeError(
+      `a ${algorithm} JWT key is a shared secret, and this one is a PEM: give the algorithm of the PEM's key (RS256, ES256, EdDSA…)`,
+    )
+  }
+  const minimum = HMAC_KEY_BYTES[algorithm]
+  const bytes = new TextEncoder().encode(key).byteLength
+  // RFC 7518 (section 3.2) requires it: tokens ride in URLs and logs, and a short secret is
+  // found from any one of them offline, after which every token can be forged.
+  if (minimum !== undefined && bytes < minimum) {
+    throw new TypeError(
+      `a ${algorithm} JWT key must be at least ${minimum} bytes (RFC 7518, section 3.2), got ${bytes}`,
+    )
+  }
   const imported = importKey(key, algorithm)
   const algorithms = [algorithm]
   return {

@@ -45,7 +45,7 @@ describe('ssehub serve --config', () => {
     const config = configFile({ port: 1111, heartbeat: 5, redis: 'redis://:pw@127.0.0.1:6379' })
     const result = await runCli(
       ['serve', '--config', config, '--print-config', '--publish-key', 's3cret', '--port', '2222'],
-      { PORT: '3333', SSEHUB_JWT_KEY: 'jwt-secret' },
+      { PORT: '3333', SSEHUB_JWT_KEY: 'jwt-secret-of-at-least-32-bytes!!' },
     )
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { HubAppOptions } from '../../src/app/options.js'
 import { SseError } from '../../src/errors.js'
-import type { EventsAuthorizer } from '../../src/http/events-auth.js'
-import { mercureUrl, mintToken, SECRET, unsecuredToken } from '../helpers/mercure.js'
+import type { EventsAccess, EventsAuthorizer } from '../../src/http/events-auth.js'
+import { mercureUrl, mintToken, rsaKeys, SECRET, unsecuredToken } from '../helpers/mercure.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openRawStream, type RawStream } from '../helpers/sse-reader.js'
 
@@ -90,12 +90,47 @@ describe('GET /events with a subscriber key: tokens', () => {
     expect(hub.app.stats().subscribers).toBe(0)
   })
 
+  it('keeps a refused token out of the answer and the log, however it came', async () => {
+    const lines: string[] = []
+    const record = (message: string, fields?: object) => {
+      lines.push(`${message} ${JSON.stringify(fields ?? {})}`)
+    }
+    const hub = await start({ logger: { info: record, warn: record, error: record } })
+    const forged = `${(await aliceToken()).slice(0, -4)}AAAA`
+    const expired = await mintToken({ subscribe: [ALICE] }, { expiresAt: Date.now() - 60_000 })
+    for (const token of [forged, expired, 'garbage-token-text']) {
+      for (const [url, headers] of [
+        [eventsUrl(hub, [ALICE]), bearer(token)],
+        [eventsUrl(hub, [ALICE], { authorization: token }), {}],
+        [eventsUrl(hub, [ALICE]), { cookie: `mercureAuthorization=${token}` }],
+      ] as const) {
+        const refused = await refusal(url, headers)
+        expect(refused.status).toBe(401)
+        expect(refused.body).not.toContain(token.slice(-12))
+        refused.headers.forEach((value) => {
+          expect(value).not.toContain(token.slice(-12))
+        })
+      }
+      expect(lines.join('\n')).not.toContain(token.slice(-12))
+    }
+  })
+
   it("answers 403 to Alice's token asking for Bob's topic, naming the topic", async () => {
     const hub = await start()
     const refused = await refusal(eventsUrl(hub, [BOB]), bearer(await aliceToken()))
     expect(refused.status).toBe(403)
     expect(refused.body).toMatch(/does not allow subscribing to \W*\/users\/bob\/notifications/)
     expect(hub.app.stats().subscribers).toBe(0)
+  })
+
+  it('quotes a refused topic only in problem details no browser sniffs for a page', async () => {
+    const hub = await start()
+    const topic = '<script>alert(1)</script>'
+    const refused = await refusal(eventsUrl(hub, [topic]), bearer(await aliceToken()))
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('content-type')).toBe('application/problem+json')
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(JSON.parse(refused.body).detail).toContain(JSON.stringify(topic))
   })
 
   it('needs every topic covered: one foreign topic among her own refuses the whole stream', async () => {
@@ -210,6 +245,42 @@ describe('GET /events with a subscriber key: tokens', () => {
   })
 })
 
+describe('GET /events with a subscriber key: the key', () => {
+  it('refuses a PEM public key under HS256, the default, with which anyone could sign tokens', async () => {
+    const { publicPem } = await rsaKeys()
+    await expect(start({ mercure: { jwtKey: publicPem } })).rejects.toThrow(
+      /HS256 JWT key is a shared secret, and this one is a PEM/,
+    )
+    await expect(
+      start({ mercure: { subscriberJwtKey: publicPem, subscriberJwtAlgorithm: 'HS512' } }),
+    ).rejects.toThrow(/HS512 JWT key is a shared secret/)
+  })
+
+  it('refuses an HMAC secret shorter than its hash, which one token would give away', async () => {
+    await expect(start({ mercure: { jwtKey: 'jwt-secret' } })).rejects.toThrow(
+      /HS256 JWT key must be at least 32 bytes \(RFC 7518, section 3.2\), got 10/,
+    )
+    await expect(start({ mercure: { jwtKey: SECRET, jwtAlgorithm: 'HS512' } })).rejects.toThrow(
+      /HS512 JWT key must be at least 64 bytes/,
+    )
+    // Counted in bytes: 16 two-byte characters are 32.
+    const hub = await start({ mercure: { jwtKey: 'é'.repeat(16) } })
+    expect(hub.port).toBeGreaterThan(0)
+  })
+
+  it('takes the same PEM with its own algorithm, and refuses a token signed with its text', async () => {
+    const { privateKey, publicPem } = await rsaKeys()
+    const hub = await start({ mercure: { jwtKey: publicPem, jwtAlgorithm: 'RS256' } })
+    const forged = await mintToken(
+      { subscribe: ['*'] },
+      { key: new TextEncoder().encode(publicPem) },
+    )
+    expect((await refusal(eventsUrl(hub, [BOB]), bearer(forged))).status).toBe(401)
+    const signed = await mintToken({ subscribe: [ALICE] }, { key: privateKey, alg: 'RS256' })
+    expect((await open(eventsUrl(hub, [ALICE]), bearer(signed))).response.status).toBe(200)
+  })
+})
+
 describe('GET /events with a subscriber key: public topics and anonymous', () => {
   it('opens public topics to anyone, exact or by template, and still guards the rest', async () => {
     const hub = await start({ publicTopics: ['announcements', '/news/{id}'] })
@@ -256,6 +327,28 @@ describe('GET /events with a subscriber key: private updates', () => {
     expect(alice.text()).not.toMatch(/private announcement/)
     expect(alice.text()).toMatch(/private to alice/)
     expect(everyone.text()).not.toMatch(/private/)
+  })
+
+  it('replays a private update after Last-Event-ID only to a stream allowed its topic', async () => {
+    const hub = await start({ publicTopics: ['announcements'] })
+    const first = await hub.app.hub.publish('announcements', { data: 'before' })
+    await hub.app.hub.publish(['announcements', ALICE], { data: 'private to alice', private: true })
+    await hub.app.hub.publish('announcements', { data: 'after' })
+    const resume = { 'last-event-id': first.id }
+    const everyone = await open(eventsUrl(hub, ['announcements']), resume)
+    const alice = await open(eventsUrl(hub, ['announcements', ALICE]), {
+      ...resume,
+      ...bearer(await aliceToken()),
+    })
+    await everyone.waitFor('data: after')
+    await alice.waitFor(/data: private to alice\n\n[\s\S]*data: after/)
+    expect(everyone.text()).not.toMatch(/private/)
+    // The query's resume point and token, as a first EventSource connection sends them.
+    const fromQuery = await open(
+      eventsUrl(hub, ['announcements'], { lastEventID: first.id, authorization: 'x' }),
+    )
+    await fromQuery.waitFor('data: after')
+    expect(fromQuery.text()).not.toMatch(/private/)
   })
 
   it('sends no private update with anonymous on', async () => {
@@ -341,6 +434,42 @@ describe('GET /events with an authorize hook', () => {
     await allowed.waitFor(/data: private\n\n[\s\S]*data: public\n\n/)
     await narrowed.waitFor('data: public')
     expect(narrowed.text()).not.toMatch(/private/)
+  })
+
+  it('ends the stream at an expiresAt the hook answers as a getter (a class instance)', async () => {
+    class Session {
+      readonly allow = true
+      readonly #until = Date.now() + 300
+      get expiresAt() {
+        return this.#until
+      }
+    }
+    const hub = await start({ authorize: () => new Session() })
+    const stream = await open(eventsUrl(hub, [ALICE]))
+    expect(stream.response.status).toBe(200)
+    await stream.ended
+    expect(hub.app.stats().streams).toBe(0)
+  })
+
+  it("keeps of the hook's privateTopics only the subscription's own", async () => {
+    const hub = await start({ authorize: () => ({ allow: true, privateTopics: [BOB] }) })
+    const stream = await open(eventsUrl(hub, [ALICE]))
+    await hub.app.hub.publish([ALICE, BOB], { data: 'private to bob', private: true })
+    await hub.app.hub.publish(ALICE, { data: 'public' })
+    await stream.waitFor('data: public')
+    expect(stream.text()).not.toMatch(/private to bob/)
+  })
+
+  it.each([
+    ['a NaN expiresAt', { allow: true, expiresAt: Number.NaN }],
+    ['an expiresAt in a string', { allow: true, expiresAt: '2099-01-01' }],
+    ['privateTopics that are not strings', { allow: true, privateTopics: [1] }],
+    ['privateTopics that are not an array', { allow: true, privateTopics: ALICE }],
+  ])('answers 500, subscribing nothing, when the hook answers %s', async (_, answer) => {
+    const hub = await start({ authorize: () => answer as EventsAccess })
+    const refused = await refusal(eventsUrl(hub, [ALICE]))
+    expect(refused.status).toBe(500)
+    expect(hub.app.stats().subscribers).toBe(0)
   })
 
   it('works without a subscriber key or a Mercure endpoint at all', async () => {

@@ -105,6 +105,14 @@ describe('flag layers', () => {
   })
 })
 
+describe('--config limits', () => {
+  it('reads no more of a config file than its limit: a device given by mistake is refused', () => {
+    expect(() => readConfigFile('/dev/zero', SERVE_FLAGS)).toThrow(
+      /zero: larger than 1048576 bytes/,
+    )
+  })
+})
+
 describe('--print-config', () => {
   it('shows the settings given, keys and URL passwords redacted, whole numbers as numbers', () => {
     const layered = layerFlags(
