@@ -39,11 +39,17 @@ function headerBytes(value: string): string {
 
 /** The most of a refusal's body read for its message: a problem's details fit well within. */
 const MAX_REFUSAL_BYTES = 4096
+/**
+ * The longest wait for a refusal's body once its head is in: a body that stops coming (a server
+ * or proxy that stalls after the head) must not hold the attempt, and so the retry or the
+ * failure, for as long as the connection stays open.
+ */
+const MAX_REFUSAL_WAIT_MS = 1000
 
 /**
  * `: <body>` for a refusal answered with problem details (RFC 9457), whose `detail` and `code`
  * say why, when its `Content-Length` is at most {@link MAX_REFUSAL_BYTES}; else nothing, and the
- * body is dropped unread.
+ * body is dropped unread. What arrived within {@link MAX_REFUSAL_WAIT_MS} is all that is read.
  */
 async function refusalBody(response: Response, type: string | null): Promise<string> {
   const body = response.body
@@ -56,6 +62,8 @@ async function refusalBody(response: Response, type: string | null): Promise<str
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
+  // Cancelling ends a pending read as done: what came by then is the message.
+  const deadline = setTimeout(() => reader.cancel().catch(() => {}), MAX_REFUSAL_WAIT_MS)
   try {
     while (size < MAX_REFUSAL_BYTES) {
       const { done, value } = await reader.read()
@@ -66,6 +74,7 @@ async function refusalBody(response: Response, type: string | null): Promise<str
   } catch {
     // A body cut short says no more than its status does.
   } finally {
+    clearTimeout(deadline)
     reader.cancel().catch(() => {})
   }
   const bytes = new Uint8Array(size)
@@ -100,14 +109,19 @@ export function openConnection(
   let reconnectionMs = init.reconnectionMs
   let failures = 0
   let origin = url.origin
-  const parser = createParser({
-    onEvent: (event) => {
-      if (!closed) listener.message(event, origin)
+  // An event past `maxEventLength` is dropped by the parser and the stream goes on: losing the
+  // connection instead would have it replayed after `Last-Event-ID`, and dropped again, forever.
+  const parser = createParser(
+    {
+      onEvent: (event) => {
+        if (!closed) listener.message(event, origin)
+      },
+      onRetry: (ms) => {
+        reconnectionMs = ms
+      },
     },
-    onRetry: (ms) => {
-      reconnectionMs = ms
-    },
-  })
+    { maxEventLength: init.maxEventLength },
+  )
   parser.reset({ lastEventId })
 
   const requestInit = (): RequestInit => {

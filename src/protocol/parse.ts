@@ -5,7 +5,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 import { type ProtocolErrorCode, SseError } from './errors.js'
-import type { Parser, ParserCallbacks } from './types.js'
+import type { Parser, ParserCallbacks, ParserOptions } from './types.js'
 
 const LF = 10
 const SPACE = 32
@@ -17,21 +17,28 @@ const ALL_DIGITS = /^[0-9]+$/
  *
  * Chunks may split anything: a line, a CRLF pair, a multi-byte UTF-8 character (feed bytes for
  * that; they are decoded with one streaming decoder). Nothing is ever thrown: input the spec says
- * to ignore is ignored, and reported through `onError` when that is given.
+ * to ignore is ignored, and reported through `onError` when that is given. With
+ * `options.maxEventLength`, an event that grows past it is dropped rather than held.
  *
+ * @throws {TypeError} when `options.maxEventLength` is not a positive integer or null.
  * @example
  * const parser = createParser({ onEvent: (e) => console.log(e.event, e.data, e.lastEventId) })
  * parser.feed('event: greeting\ndata: hel')
  * parser.feed('lo\n\n') // logs: greeting hello
  */
-export function createParser(callbacks: ParserCallbacks): Parser {
+export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): Parser {
   const { onEvent, onRetry, onComment, onError } = callbacks
+  const maxLength = resolveMaxLength(options.maxEventLength)
   let decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   let atStreamStart = true
   let skipLeadingLf = false
   // The incomplete last line of the chunks seen so far, as fragments: joined once, when its line
   // ends, because joining per chunk is quadratic on a long line arriving in many small chunks.
   let fragments: string[] = []
+  let fragmentsLength = 0
+  // Past the limit: the line being read is skipped to its end, and the event's data dropped.
+  let skippingLine = false
+  let oversized = false
   let data = ''
   let hasData = false
   let eventType = ''
@@ -43,19 +50,34 @@ export function createParser(callbacks: ParserCallbacks): Parser {
 
   const dispatch = (): void => {
     dispatchedId = lastEventId
-    if (hasData) {
+    if (hasData && !oversized) {
       onEvent({ event: eventType || 'message', data, lastEventId, hasId: eventHasId })
     }
     data = ''
     hasData = false
     eventType = ''
     eventHasId = false
+    oversized = false
+  }
+
+  const overflow = (): void => {
+    if (!oversized) {
+      onError?.(
+        new SseError<ProtocolErrorCode>(
+          'ERR_SSE_PARSE_EVENT_TOO_LARGE',
+          `dropped an event longer than ${maxLength} characters (maxEventLength)`,
+        ),
+      )
+    }
+    oversized = true
+    data = ''
   }
 
   const processField = (field: string, value: string): void => {
     switch (field) {
       case 'data':
-        data = hasData ? `${data}\n${value}` : value
+        // Within the limit: the line, with the data before it, was checked to fit.
+        if (!oversized) data = hasData ? `${data}\n${value}` : value
         hasData = true
         return
       case 'event':
@@ -119,13 +141,19 @@ export function createParser(callbacks: ParserCallbacks): Parser {
     let nextCr = text.indexOf('\r', start)
     while (nextLf !== -1 || nextCr !== -1) {
       const end = nextCr === -1 || (nextLf !== -1 && nextLf < nextCr) ? nextLf : nextCr
-      let line = text.slice(start, end)
-      if (fragments.length > 0) {
-        fragments.push(line)
-        line = fragments.join('')
-        fragments = []
+      if (skippingLine) {
+        skippingLine = false
+      } else {
+        let line = text.slice(start, end)
+        if (fragments.length > 0) {
+          fragments.push(line)
+          line = fragments.join('')
+          fragments = []
+          fragmentsLength = 0
+        }
+        if ((oversized ? 0 : data.length) + line.length > maxLength) overflow()
+        else processLine(line)
       }
-      processLine(line)
       start = end + 1
       if (end === nextCr) {
         if (start === text.length) skipLeadingLf = true
@@ -134,7 +162,20 @@ export function createParser(callbacks: ParserCallbacks): Parser {
       if (nextLf !== -1 && nextLf < start) nextLf = text.indexOf('\n', start)
       if (nextCr !== -1 && nextCr < start) nextCr = text.indexOf('\r', start)
     }
-    if (start < text.length) fragments.push(text.slice(start))
+    if (start < text.length && !skippingLine) {
+      fragmentsLength += text.length - start
+      // A line is held only while it fits, with the event's data, in the limit (the test a whole
+      // line meets, so any chunking drops the same lines): a stream that never ends a line
+      // grows nothing here.
+      if ((oversized ? 0 : data.length) + fragmentsLength > maxLength) {
+        overflow()
+        skippingLine = true
+        fragments = []
+        fragmentsLength = 0
+      } else {
+        fragments.push(text.slice(start))
+      }
+    }
   }
 
   return {
@@ -152,6 +193,9 @@ export function createParser(callbacks: ParserCallbacks): Parser {
       atStreamStart = true
       skipLeadingLf = false
       fragments = []
+      fragmentsLength = 0
+      skippingLine = false
+      oversized = false
       data = ''
       hasData = false
       eventType = ''
@@ -163,4 +207,14 @@ export function createParser(callbacks: ParserCallbacks): Parser {
       return lastEventId
     },
   }
+}
+
+function resolveMaxLength(value: number | null | undefined): number {
+  if (value === undefined || value === null) return Number.POSITIVE_INFINITY
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(
+      `\`maxEventLength\` must be a positive integer or null, got ${String(value)}`,
+    )
+  }
+  return value
 }
