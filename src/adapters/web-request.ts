@@ -31,6 +31,13 @@ export interface WebRequestInfo {
   readonly clientAddress?: string | undefined
   /** 2 when the request came over HTTP/2. @defaultValue 1 */
   readonly httpVersionMajor?: number | undefined
+  /**
+   * Cuts this request's connection at once (its HTTP/2 stream alone), where the runtime gives a
+   * way to. An event stream cut for a reader too slow or stalled then goes this way; without
+   * it, its body errors, which some runtimes report as a failed response (`@hono/node-server`
+   * logs it with `console.error`). @defaultValue none: the body errors
+   */
+  readonly destroy?: (() => void) | undefined
 }
 
 /** A {@link HubRequest} read from a web `Request`. */

@@ -211,7 +211,7 @@ describe('ssehub/hono', () => {
     expect(await (await fetch(`${url}/events`)).text()).toBe('the app’s own /events')
   })
 
-  it('cuts a client that stopped reading at the unsent-bytes cap', async () => {
+  it('cuts a client that stopped reading at the unsent-bytes cap, logging nothing', async () => {
     const hub = createHubApp({ maxBufferedBytes: 1 << 20 })
     cleanups.push(() => hub.close())
     const app = new Hono()
@@ -222,7 +222,8 @@ describe('ssehub/hono', () => {
     connection.send('GET /events?topic=t HTTP/1.1\r\nHost: x\r\n\r\n')
     await connection.waitFor(/\r\n\r\n/)
     connection.socket.pause()
-    // @hono/node-server reports a body that errors, as an aborted one does, on console.error.
+    // @hono/node-server reports a body that errors on console.error: the hub cuts the
+    // connection through its response instead, which it takes as a client gone, quietly.
     const reported = vi.spyOn(console, 'error').mockImplementation(() => {})
     cleanups.push(() => reported.mockRestore())
     // Up to 25 MiB: more than loopback's socket buffers and the 1 MiB cap can hold.
@@ -234,7 +235,7 @@ describe('ssehub/hono', () => {
     expect(hub.stats()).toMatchObject({ overflows: 1, streams: 0 })
     connection.socket.resume()
     await connection.closed
-    expect(String(reported.mock.calls[0]?.[0])).toMatch(/the event stream was aborted/)
+    expect(reported).not.toHaveBeenCalled()
   })
 
   it('closes the hub’s stream when the client goes', async () => {
