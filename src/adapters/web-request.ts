@@ -97,7 +97,8 @@ async function readBody(
   }
   // A declared length over the limit is refused before a byte is read; the runtime deals with
   // the unread rest.
-  if (Number(request.headers.get('content-length')) > limit) throw tooLarge(limit)
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) throw tooLarge(limit)
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline =
@@ -126,6 +127,11 @@ async function readBody(
     throw error
   } finally {
     clearTimeout(timer)
+  }
+  // A runtime may end the body of a request its client reset as if it were whole (Node's HTTP/2
+  // does, under `@hono/node-server`): short of its declared length, a publish is no publish.
+  if (declared >= 0 && size !== declared) {
+    throw new SseError('ERR_SSE_BAD_REQUEST', 'the request body was cut short')
   }
   return join(chunks, size)
 }
