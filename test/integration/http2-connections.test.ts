@@ -7,7 +7,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import { connect as tlsConnect } from 'node:tls'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { type ListenOptions, listen } from '../../src/adapters/node.js'
 import { createHubApp, type HubApp } from '../../src/app/app.js'
 import type { HubAppOptions } from '../../src/app/options.js'
@@ -253,6 +253,56 @@ describe('HTTP/2 connections', () => {
     )
     await after.ended
     expect(published).toEqual([expect.stringContaining('data: whole\n')])
+  })
+
+  it('releases every event stream a client resets as it opens it, and logs nothing', async () => {
+    const logged: string[] = []
+    const log = (message: string) => void logged.push(message)
+    const { app, running } = await serve({}, { logger: { info() {}, warn: log, error: log } })
+    // Counts the requests the app has answered; the adapter writes each answer after this.
+    let answered = 0
+    const handle = app.handle.bind(app)
+    app.handle = async (request) => {
+      const response = await handle(request)
+      answered++
+      return response
+    }
+    const raw = await rawHttp2Connect(running.port, certificate.cert)
+    closers.push(() => raw.close())
+    const count = 50
+    for (let n = 0; n < count; n++) {
+      const id = 2 * n + 1
+      raw.headers(
+        id,
+        { ':method': 'GET', ':path': `/events?topic=t${n}`, ':scheme': 'https', ':authority': 'x' },
+        true,
+      )
+      raw.reset(id, constants.NGHTTP2_CANCEL)
+    }
+    await vi.waitFor(
+      () => {
+        expect(answered).toBe(count)
+        expect(app.stats()).toMatchObject({ streams: 0, subscribers: 0 })
+      },
+      { timeout: 5000, interval: 5 },
+    )
+    expect(app.hub.subscriberCount).toBe(0)
+    expect(logged).toEqual([])
+  })
+
+  it('releases every event stream of a connection the client drops', async () => {
+    const { app, running } = await serve()
+    const streams = http2Client(running.url, certificate.cert)
+    await Promise.all(
+      Array.from({ length: 10 }, (_, n) => streams.request('GET', `/events?topic=t${n}`)),
+    )
+    expect(app.stats().streams).toBe(10)
+    streams.close()
+    await vi.waitFor(() => expect(app.stats()).toMatchObject({ streams: 0, subscribers: 0 }), {
+      timeout: 5000,
+      interval: 5,
+    })
+    expect(running.stats().connections).toBe(0)
   })
 
   it('holds HTTP/1.1 over TLS to its head deadline too', async () => {
