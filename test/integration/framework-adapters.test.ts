@@ -287,3 +287,43 @@ describe.each([
     else expect(response.status).toBe(404)
   })
 })
+
+describe.each(['express', 'fastify', 'hono'] as const)(
+  'a client leaving %s mid-stream',
+  (framework) => {
+    it('releases its stream and its subscription, replay and heartbeat included', async () => {
+      const hub = createHubApp({ retryMs: null, heartbeatMs: 1000 })
+      cleanups.push(() => hub.close())
+      let url: string
+      if (framework === 'express') {
+        const app = express()
+        app.use(expressHub(hub))
+        url = await listenExpress(app)
+      } else if (framework === 'fastify') {
+        const fastify = Fastify()
+        await fastify.register(ssehubPlugin, { app: hub })
+        url = await fastify.listen({ port: 0, host: '127.0.0.1' })
+        cleanups.push(() => fastify.close())
+      } else {
+        const app = new Hono()
+        app.use(honoHub(hub))
+        const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+        await new Promise((resolve) => server.once('listening', resolve))
+        cleanups.push(() => void server.close())
+        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      }
+      await hub.hub.publish('t', { id: 'e1', data: 'kept' })
+      const streams = await Promise.all([
+        openRawStream(`${url}/events?topic=t`),
+        openRawStream(`${url}/events?topic=t`, { 'last-event-id': 'unknown' }),
+      ])
+      expect(hub.stats()).toMatchObject({ streams: 2, subscribers: 2 })
+      for (const stream of streams) stream.close()
+      await vi.waitFor(() => expect(hub.stats()).toMatchObject({ streams: 0, subscribers: 0 }), {
+        timeout: 2000,
+        interval: 5,
+      })
+      expect(hub.hub.subscriberCount).toBe(0)
+    })
+  },
+)
