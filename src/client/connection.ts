@@ -30,6 +30,9 @@ type Outcome =
  */
 const isRetriedStatus = (status: number): boolean => status >= 500 || status === 429
 
+/** A byte no header value carries (RFC 9110 field-value: tab, visible ASCII, obs-text). */
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/
+
 /** The `Last-Event-ID` value: UTF-8 bytes, one per character, as `fetch` sends a ByteString. */
 function headerBytes(value: string): string {
   let out = ''
@@ -131,9 +134,9 @@ export function openConnection(
     if (id !== '') {
       // An id the server sent may hold what no header can (a control character): such an id
       // is not sent, as an attempt that could never be made would otherwise repeat forever.
-      try {
-        headers.set('last-event-id', headerBytes(id))
-      } catch {}
+      // Checked here: `Headers` takes a control character that Node's fetch then refuses to send.
+      const value = headerBytes(id)
+      if (!NOT_IN_HEADER.test(value)) headers.set('last-event-id', value)
     }
     const request: RequestInit = {
       method: init.method,

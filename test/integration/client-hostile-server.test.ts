@@ -103,3 +103,17 @@ describe('ssehub/client and a refusal whose body stops coming', () => {
     await server.request(1)
   })
 })
+
+describe('ssehub/client and an id no header can carry', () => {
+  it('reconnects without Last-Event-ID rather than fail every attempt', async () => {
+    server = await startRawSseServer()
+    const { until } = open(server)
+    const first = await server.request(0)
+    await first.head(200, EVENT_STREAM)
+    await first.write('id: a\u0001b\ndata: x\n\n')
+    await until(2)
+    first.end()
+    const second = await server.request(1)
+    expect(second.headers.has('last-event-id')).toBe(false)
+  })
+})
