@@ -5,11 +5,14 @@
  */
 import { once } from 'node:events'
 import { connect, type TLSSocket } from 'node:tls'
+import { createCondition } from './condition.js'
 
 const DATA = 0
 const HEADERS = 1
-const RST_STREAM = 3
+/** Frame types of RFC 9113, for reading {@link ReceivedFrame.type}. */
+export const RST_STREAM = 3
 const SETTINGS = 4
+export const GOAWAY = 7
 const END_STREAM = 1
 const END_HEADERS = 4
 
@@ -30,9 +33,20 @@ function literal(name: string, value: string): Buffer {
   return Buffer.concat([Buffer.from([0, n.length]), n, Buffer.from([v.length]), v])
 }
 
-/** One TLS connection speaking HTTP/2 frame by frame; the server's frames are ignored. */
+/** One frame the server sent: its type, stream and, for RST_STREAM and GOAWAY, error code. */
+export interface ReceivedFrame {
+  readonly type: number
+  readonly streamId: number
+  readonly errorCode: number | undefined
+}
+
+/** One TLS connection speaking HTTP/2 frame by frame. */
 export interface RawHttp2 {
   readonly socket: TLSSocket
+  /** Every frame the server has sent so far (their payloads not kept). */
+  readonly received: readonly ReceivedFrame[]
+  /** Resolves once `done` holds of the frames received (checked as each arrives). */
+  until(done: (frames: readonly ReceivedFrame[]) => boolean, timeoutMs?: number): Promise<void>
   /** Opens stream `id` (odd, increasing) with `headers`; `endStream` for a request without body. */
   headers(id: number, headers: Record<string, string>, endStream?: boolean): void
   data(id: number, bytes: string, endStream?: boolean): void
@@ -52,11 +66,38 @@ export async function rawHttp2Connect(port: number, ca: Buffer): Promise<RawHttp
   })
   socket.on('error', () => {})
   await once(socket, 'secureConnect')
-  socket.resume()
+  const received: ReceivedFrame[] = []
+  const condition = createCondition()
+  let pending = Buffer.alloc(0)
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk])
+    while (pending.length >= 9) {
+      const length = pending.readUIntBE(0, 3)
+      if (pending.length < 9 + length) break
+      const type = pending[3] as number
+      const streamId = pending.readUInt32BE(5) & 0x7fffffff
+      const errorCode =
+        type === RST_STREAM
+          ? pending.readUInt32BE(9)
+          : type === GOAWAY
+            ? pending.readUInt32BE(13)
+            : undefined
+      received.push({ type, streamId, errorCode })
+      pending = pending.subarray(9 + length)
+    }
+    condition.changed()
+  })
   socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
   socket.write(frame(SETTINGS, 0, 0, new Uint8Array(0)))
   return {
     socket,
+    received,
+    until: (done, timeoutMs = 5000) =>
+      condition.until(
+        () => done(received),
+        () => `frames (got ${received.length})`,
+        timeoutMs,
+      ),
     headers(id, headers, endStream = false) {
       const block = Buffer.concat(Object.entries(headers).map(([n, v]) => literal(n, v)))
       socket.write(frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), id, block))

@@ -12,7 +12,7 @@ import { type ListenOptions, listen } from '../../src/adapters/node.js'
 import { createHubApp, type HubApp } from '../../src/app/app.js'
 import type { HubAppOptions } from '../../src/app/options.js'
 import { http2Client } from '../helpers/https-clients.js'
-import { rawHttp2Connect } from '../helpers/raw-http2.js'
+import { type ReceivedFrame, RST_STREAM, rawHttp2Connect } from '../helpers/raw-http2.js'
 import { makeTestCertificate } from '../helpers/tls.js'
 
 const certificate = makeTestCertificate()
@@ -288,6 +288,26 @@ describe('HTTP/2 connections', () => {
     )
     expect(app.hub.subscriberCount).toBe(0)
     expect(logged).toEqual([])
+  })
+
+  it('refuses the streams a client opens past maxConcurrentStreams, though it ignores the setting', async () => {
+    const { app, running } = await serve({ maxConcurrentStreams: 10 })
+    const raw = await rawHttp2Connect(running.port, certificate.cert)
+    closers.push(() => raw.close())
+    const count = 40
+    for (let n = 0; n < count; n++) {
+      raw.headers(
+        2 * n + 1,
+        { ':method': 'GET', ':path': `/events?topic=t${n}`, ':scheme': 'https', ':authority': 'x' },
+        true,
+      )
+    }
+    const refused = (frames: readonly ReceivedFrame[]) =>
+      frames.filter(
+        (f) => f.type === RST_STREAM && f.errorCode === constants.NGHTTP2_REFUSED_STREAM,
+      )
+    await raw.until((frames) => refused(frames).length === count - 10)
+    await vi.waitFor(() => expect(app.stats().streams).toBe(10), { timeout: 5000, interval: 5 })
   })
 
   it('releases every event stream of a connection the client drops', async () => {
