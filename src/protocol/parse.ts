@@ -11,6 +11,8 @@ const LF = 10
 const SPACE = 32
 const BOM = '\uFEFF'
 const ALL_DIGITS = /^[0-9]+$/
+/** How many fragments of a line are kept before they are joined into one run. */
+const FRAGMENTS_PER_RUN = 1024
 
 /**
  * Creates a streaming parser that calls back once per dispatched event.
@@ -36,6 +38,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   // ends, because joining per chunk is quadratic on a long line arriving in many small chunks.
   let fragments: string[] = []
   let fragmentsLength = 0
+  // Fragments before this index are already joined runs. Each fragment costs some 30 bytes of
+  // its own: a line arriving a few bytes a chunk would take many times its size, so every
+  // FRAGMENTS_PER_RUN new fragments are joined into one run (each character is copied once
+  // more; a line in large chunks never gets there).
+  let runsEnd = 0
   // Past the limit: the line being read is skipped to its end, and the event's data dropped.
   let skippingLine = false
   let oversized = false
@@ -150,6 +157,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
           line = fragments.join('')
           fragments = []
           fragmentsLength = 0
+          runsEnd = 0
         }
         if ((oversized ? 0 : data.length) + line.length > maxLength) overflow()
         else processLine(line)
@@ -172,8 +180,13 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         skippingLine = true
         fragments = []
         fragmentsLength = 0
+        runsEnd = 0
       } else {
         fragments.push(text.slice(start))
+        if (fragments.length - runsEnd >= FRAGMENTS_PER_RUN) {
+          fragments.push(fragments.splice(runsEnd).join(''))
+          runsEnd = fragments.length
+        }
       }
     }
   }
@@ -194,6 +207,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       skipLeadingLf = false
       fragments = []
       fragmentsLength = 0
+      runsEnd = 0
       skippingLine = false
       oversized = false
       data = ''

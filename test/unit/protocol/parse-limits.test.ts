@@ -60,6 +60,17 @@ describe('the parser’s maxEventLength', () => {
     })
   })
 
+  it('reads a line of thousands of tiny chunks whole, limit or not', () => {
+    const line = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('')
+    const input = `id: 1\ndata: ${line}\r\ndata: ${line}\n\n`
+    const chunks = input.match(/[^]{1,3}/g) ?? []
+    const whole = parse([input], null)
+    expect(whole.events).toEqual([{ event: 'message', data: `${line}\n${line}`, lastEventId: '1' }])
+    expect(parse(chunks, null)).toEqual(whole)
+    expect(parse(chunks, 20_000)).toEqual(whole)
+    expect(parse(chunks, 9000).errors).toEqual([TOO_LARGE])
+  })
+
   it('refuses a limit that is not a positive integer', () => {
     expect(() => createParser({ onEvent() {} }, { maxEventLength: 0 })).toThrow(/maxEventLength/)
     expect(() => createParser({ onEvent() {} }, { maxEventLength: 1.5 })).toThrow(/maxEventLength/)
