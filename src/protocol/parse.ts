@@ -13,6 +13,8 @@ const BOM = '\uFEFF'
 const ALL_DIGITS = /^[0-9]+$/
 /** How many fragments of a line are kept before they are joined into one run. */
 const FRAGMENTS_PER_RUN = 1024
+/** How many data lines of an event are kept before they are joined into one run. */
+const LINES_PER_RUN = 1024
 
 /**
  * Creates a streaming parser that calls back once per dispatched event.
@@ -41,12 +43,19 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   // Fragments before this index are already joined runs. Each fragment costs some 30 bytes of
   // its own: a line arriving a few bytes a chunk would take many times its size, so every
   // FRAGMENTS_PER_RUN new fragments are joined into one run (each character is copied once
-  // more; a line in large chunks never gets there).
+  // more; a line in large chunks never gets there). Data lines likewise, LINES_PER_RUN.
   let runsEnd = 0
   // Past the limit: the line being read is skipped to its end, and the event's data dropped.
   let skippingLine = false
   let oversized = false
-  let data = ''
+  // The event's data as two parts: `dataRuns`, runs of LINES_PER_RUN lines each made one flat
+  // string, and `dataTail`, the lines since (`dataTailLines` of them), concatenated. Joined
+  // when the event is dispatched; `dataLength` is the length of the two joined.
+  let dataRuns = ''
+  let hasRuns = false
+  let dataTail = ''
+  let dataTailLines = 0
+  let dataLength = 0
   let hasData = false
   let eventType = ''
   let lastEventId = ''
@@ -58,9 +67,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   const dispatch = (): void => {
     dispatchedId = lastEventId
     if (hasData && !oversized) {
+      const data = !hasRuns ? dataTail : dataTailLines === 0 ? dataRuns : `${dataRuns}\n${dataTail}`
       onEvent({ event: eventType || 'message', data, lastEventId, hasId: eventHasId })
     }
-    data = ''
+    clearData()
     hasData = false
     eventType = ''
     eventHasId = false
@@ -77,14 +87,35 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       )
     }
     oversized = true
-    data = ''
+    clearData()
+  }
+
+  function clearData(): void {
+    dataRuns = ''
+    hasRuns = false
+    dataTail = ''
+    dataTailLines = 0
+    dataLength = 0
   }
 
   const processField = (field: string, value: string): void => {
     switch (field) {
       case 'data':
         // Within the limit: the line, with the data before it, was checked to fit.
-        if (!oversized) data = hasData ? `${data}\n${value}` : value
+        if (!oversized) {
+          dataLength += hasData ? value.length + 1 : value.length
+          dataTail = dataTailLines === 0 ? value : `${dataTail}\n${value}`
+          // Concatenation builds a rope, some 30 bytes a node: an event of one-character lines
+          // would hold 30 times its size. Reading a character makes V8 (Node, Chromium) flatten
+          // a rope into one string; the tail alone is, so each character is copied once.
+          if (++dataTailLines >= LINES_PER_RUN) {
+            dataTail.charCodeAt(0)
+            dataRuns = hasRuns ? `${dataRuns}\n${dataTail}` : dataTail
+            hasRuns = true
+            dataTail = ''
+            dataTailLines = 0
+          }
+        }
         hasData = true
         return
       case 'event':
@@ -159,7 +190,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
           fragmentsLength = 0
           runsEnd = 0
         }
-        if ((oversized ? 0 : data.length) + line.length > maxLength) overflow()
+        if ((oversized ? 0 : dataLength) + line.length > maxLength) overflow()
         else processLine(line)
       }
       start = end + 1
@@ -175,7 +206,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       // A line is held only while it fits, with the event's data, in the limit (the test a whole
       // line meets, so any chunking drops the same lines): a stream that never ends a line
       // grows nothing here.
-      if ((oversized ? 0 : data.length) + fragmentsLength > maxLength) {
+      if ((oversized ? 0 : dataLength) + fragmentsLength > maxLength) {
         overflow()
         skippingLine = true
         fragments = []
@@ -210,7 +241,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       runsEnd = 0
       skippingLine = false
       oversized = false
-      data = ''
+      clearData()
       hasData = false
       eventType = ''
       eventHasId = false

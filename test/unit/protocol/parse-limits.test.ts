@@ -27,6 +27,12 @@ function splitAt(whole: string, cuts: number[]): string[] {
 
 const TOO_LARGE = 'ERR_SSE_PARSE_EVENT_TOO_LARGE'
 
+/** `text` in pieces of `size` UTF-16 code units (the last shorter). */
+const piecesOf = (text: string, size: number): string[] =>
+  Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
+    text.slice(i * size, (i + 1) * size),
+  )
+
 describe('the parser’s maxEventLength', () => {
   it('drops an event whose data grows past it and dispatches the next', () => {
     const input = `data: ${'x'.repeat(20)}\ndata: ${'y'.repeat(20)}\nid: 7\n\ndata: ok\n\n`
@@ -63,12 +69,23 @@ describe('the parser’s maxEventLength', () => {
   it('reads a line of thousands of tiny chunks whole, limit or not', () => {
     const line = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('')
     const input = `id: 1\ndata: ${line}\r\ndata: ${line}\n\n`
-    const chunks = input.match(/[^]{1,3}/g) ?? []
+    const chunks = piecesOf(input, 3)
     const whole = parse([input], null)
     expect(whole.events).toEqual([{ event: 'message', data: `${line}\n${line}`, lastEventId: '1' }])
     expect(parse(chunks, null)).toEqual(whole)
     expect(parse(chunks, 20_000)).toEqual(whole)
     expect(parse(chunks, 9000).errors).toEqual([TOO_LARGE])
+  })
+
+  it('joins an event of thousands of data lines, empty ones too, in order', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? '' : String(i)))
+    const input = `${lines.map((line) => `data:${line}\n`).join('')}\ndata: next\n\n`
+    const expected = [
+      { event: 'message', data: lines.join('\n'), lastEventId: '' },
+      { event: 'message', data: 'next', lastEventId: '' },
+    ]
+    expect(parse([input], null).events).toEqual(expected)
+    expect(parse(piecesOf(input, 5), 100_000).events).toEqual(expected)
   })
 
   it('refuses a limit that is not a positive integer', () => {
