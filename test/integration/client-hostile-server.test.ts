@@ -18,8 +18,8 @@ afterEach(async () => {
 })
 
 /** A source on the raw server, and what it did: `open`, `message <data>`, `error <readyState>`. */
-function open(raw: RawSseServer, init: EventSourceInit = {}) {
-  const source = new EventSource(`${raw.url}/`, { reconnectionMs: 0, ...init })
+function open(raw: RawSseServer, init: EventSourceInit = {}, path = '/') {
+  const source = new EventSource(`${raw.url}${path}`, { reconnectionMs: 0, ...init })
   sources.push(source)
   const log: string[] = []
   const condition = createCondition()
@@ -115,5 +115,28 @@ describe('ssehub/client and an id no header can carry', () => {
     first.end()
     const second = await server.request(1)
     expect(second.headers.has('last-event-id')).toBe(false)
+  })
+})
+
+describe('ssehub/client and a retry: no timer can take', () => {
+  it('waits the longest a timer takes, not a millisecond, for 400 digits of retry:', async () => {
+    // Node runs a timer past 2^31 - 1 ms after 1 ms, and says so with this warning.
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      server = await startRawSseServer()
+      const { until } = open(server)
+      const exchange = await server.request(0)
+      await exchange.head(200, EVENT_STREAM)
+      await exchange.write(`retry: ${'9'.repeat(400)}\n\n`)
+      exchange.end()
+      await until(2)
+      // The wait starts as the error is dispatched; a warning would follow on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).not.toContain('TimeoutOverflowWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 })
