@@ -33,9 +33,10 @@ export interface WebRequestInfo {
   readonly httpVersionMajor?: number | undefined
   /**
    * Cuts this request's connection at once (its HTTP/2 stream alone), where the runtime gives a
-   * way to. An event stream cut for a reader too slow or stalled then goes this way; without
-   * it, its body errors, which some runtimes report as a failed response (`@hono/node-server`
-   * logs it with `console.error`). @defaultValue none: the body errors
+   * way to; the runtime then cancels the response body, as for a client gone. An event stream
+   * cut for a reader too slow or stalled goes this way; without it, its body errors, which some
+   * runtimes report as a failed response (`@hono/node-server` logs it with `console.error`).
+   * @defaultValue none: the body errors
    */
   readonly destroy?: (() => void) | undefined
 }
