@@ -15,7 +15,7 @@ import type { HubResponse } from '../http/types.js'
 import { positiveIntegerOrNull } from '../hub/options.js'
 import { resolveBasePath } from './mount.js'
 import { WebHubRequest, type WebRequestInfo } from './web-request.js'
-import { WebSink } from './web-sink.js'
+import { DEFAULT_WEB_SINK_HIGH_WATER_MARK, WebSink } from './web-sink.js'
 
 export type { WebRequestInfo } from './web-request.js'
 export { DEFAULT_WEB_SINK_HIGH_WATER_MARK, WebSink } from './web-sink.js'
@@ -73,7 +73,7 @@ export function toFetchHandler(app: HubApp, options: FetchHandlerOptions = {}): 
       })
     }
     try {
-      return toResponse(await app.handle(hubRequest), request.signal)
+      return toResponse(await app.handle(hubRequest), request.signal, info.destroy)
     } catch (error) {
       // A header `Headers` refuses, or a broken custom app: a 500, never a rejection.
       app.logger.error('could not write a response', { error: String(error) })
@@ -85,7 +85,11 @@ export function toFetchHandler(app: HubApp, options: FetchHandlerOptions = {}): 
   }
 }
 
-function toResponse(response: HubResponse, signal: AbortSignal): Response {
+function toResponse(
+  response: HubResponse,
+  signal: AbortSignal,
+  destroy: (() => void) | undefined,
+): Response {
   const headers = new Headers(response.headers)
   // The runtime owns the connection, and HTTP/2 forbids the header.
   headers.delete('connection')
@@ -96,7 +100,7 @@ function toResponse(response: HubResponse, signal: AbortSignal): Response {
     const init = typeof body === 'string' ? body : (body as Uint8Array<ArrayBuffer>)
     return new Response(empty ? null : init, { status, headers })
   }
-  const sink = new WebSink(signal)
+  const sink = new WebSink(signal, DEFAULT_WEB_SINK_HIGH_WATER_MARK, destroy)
   const answer = new Response(sink.readable, { status: response.status, headers })
   response.start(sink)
   return answer

@@ -26,8 +26,8 @@ export type { MountOptions } from './mount.js'
 export interface HonoOptions extends MountOptions, FetchHandlerOptions {
   /**
    * What the runtime knows of a request beyond the `Request`: the client's address (for the
-   * per-client publish rate) and the HTTP version. @defaultValue read from `@hono/node-server`'s
-   * `c.env.incoming` when there, else unknown
+   * per-client publish rate), the HTTP version, how to cut the connection. @defaultValue read
+   * from `@hono/node-server`'s `c.env.incoming` and `c.env.outgoing` when there, else unknown
    */
   requestInfo?: ((c: Context) => WebRequestInfo) | undefined
 }
@@ -54,16 +54,21 @@ export function ssehub(app: HubApp, options: HonoOptions = {}): MiddlewareHandle
   }
 }
 
-/** The shape `@hono/node-server` gives `c.env`: the Node request beneath. */
+/** The shape `@hono/node-server` gives `c.env`: the Node request and response beneath. */
 interface NodeServerBindings {
   incoming?: { httpVersionMajor?: number; socket?: { remoteAddress?: string } }
+  outgoing?: { destroy?: () => unknown }
 }
 
 function nodeServerInfo(c: Context): WebRequestInfo {
-  const incoming = (c.env as NodeServerBindings | undefined)?.incoming
+  const env = c.env as NodeServerBindings | undefined
+  const incoming = env?.incoming
   if (incoming === undefined) return {}
+  const outgoing = env?.outgoing
   return {
     clientAddress: incoming.socket?.remoteAddress,
     httpVersionMajor: incoming.httpVersionMajor,
+    // Its response destroyed, the server cancels the body quietly, as for a client gone.
+    destroy: typeof outgoing?.destroy === 'function' ? () => void outgoing.destroy?.() : undefined,
   }
 }

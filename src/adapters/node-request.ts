@@ -67,6 +67,10 @@ export class NodeHubRequest implements HubRequest {
   }
 }
 
+function cutShort(): SseError {
+  return new SseError('ERR_SSE_BAD_REQUEST', 'the request body was cut short')
+}
+
 function timeoutError(): SseError {
   return new SseError('ERR_SSE_REQUEST_TIMEOUT', 'the request body did not arrive in time')
 }
@@ -135,6 +139,10 @@ function streamedBody(
     })
     req.once('end', () => {
       clearTimeout(timer)
+      // An HTTP/2 stream the client reset (a fetch aborted) ends its request as if the body
+      // were whole, and one ended short of its declared length can too: a publish cut short is
+      // no publish.
+      if (req.aborted || (declared >= 0 && size !== declared)) return reject(cutShort())
       // A small body comes in one chunk: hand it over as it is rather than copy it.
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks))
     })

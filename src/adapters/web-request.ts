@@ -31,6 +31,14 @@ export interface WebRequestInfo {
   readonly clientAddress?: string | undefined
   /** 2 when the request came over HTTP/2. @defaultValue 1 */
   readonly httpVersionMajor?: number | undefined
+  /**
+   * Cuts this request's connection at once (its HTTP/2 stream alone), where the runtime gives a
+   * way to; the runtime then cancels the response body, as for a client gone. An event stream
+   * cut for a reader too slow or stalled goes this way; without it, its body errors, which some
+   * runtimes report as a failed response (`@hono/node-server` logs it with `console.error`).
+   * @defaultValue none: the body errors
+   */
+  readonly destroy?: (() => void) | undefined
 }
 
 /** A {@link HubRequest} read from a web `Request`. */
@@ -90,7 +98,8 @@ async function readBody(
   }
   // A declared length over the limit is refused before a byte is read; the runtime deals with
   // the unread rest.
-  if (Number(request.headers.get('content-length')) > limit) throw tooLarge(limit)
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) throw tooLarge(limit)
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline =
@@ -119,6 +128,11 @@ async function readBody(
     throw error
   } finally {
     clearTimeout(timer)
+  }
+  // A runtime may end the body of a request its client reset as if it were whole (Node's HTTP/2
+  // does, under `@hono/node-server`): short of its declared length, a publish is no publish.
+  if (declared >= 0 && size !== declared) {
+    throw new SseError('ERR_SSE_BAD_REQUEST', 'the request body was cut short')
   }
   return join(chunks, size)
 }

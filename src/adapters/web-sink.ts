@@ -3,6 +3,7 @@
  * runtime (Bun, Deno, a worker, `@hono/node-server`) reads and sends.
  */
 import type { Sink } from '../stream/sink.js'
+import type { WebRequestInfo } from './web-request.js'
 
 /** Default for the queue a {@link WebSink} holds before it reports itself full: 64 KiB. */
 export const DEFAULT_WEB_SINK_HIGH_WATER_MARK = 64 * 1024
@@ -20,6 +21,7 @@ export class WebSink implements Sink {
   /** The response body. */
   readonly readable: ReadableStream<Uint8Array>
   readonly #highWaterMark: number
+  readonly #destroy: (() => void) | undefined
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined
   #open = true
   #gone = false
@@ -29,9 +31,16 @@ export class WebSink implements Sink {
   /**
    * @param signal the request's signal, when the runtime aborts it as the client leaves.
    * @param highWaterMark bytes queued before the sink reports itself full.
+   * @param destroy the runtime's way to cut the connection at once, when it has one
+   *   ({@link WebRequestInfo.destroy}): {@link WebSink.abort} calls it rather than error the body.
    */
-  constructor(signal?: AbortSignal, highWaterMark = DEFAULT_WEB_SINK_HIGH_WATER_MARK) {
+  constructor(
+    signal?: AbortSignal,
+    highWaterMark = DEFAULT_WEB_SINK_HIGH_WATER_MARK,
+    destroy?: () => void,
+  ) {
     this.#highWaterMark = highWaterMark
+    this.#destroy = destroy
     this.readable = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -68,10 +77,12 @@ export class WebSink implements Sink {
   abort(): void {
     if (this.#open) {
       this.#open = false
-      // An errored body makes the runtime cut the response rather than end it cleanly, so a
-      // client that stopped reading does not hold the bytes queued for it (some runtimes log
-      // the error: `@hono/node-server` prints it and sends its message before cutting).
-      this.#controller?.error(new Error('the event stream was aborted'))
+      // Cut, not ended, so a client that stopped reading does not hold the bytes queued for it.
+      // The runtime's own cut, where given, is quiet: it cancels the body as for a client gone.
+      // Else an errored body makes the runtime cut the response rather than end it cleanly
+      // (some log the error: `@hono/node-server` prints it and sends its message before cutting).
+      if (this.#destroy !== undefined) this.#destroy()
+      else this.#controller?.error(new Error('the event stream was aborted'))
     }
     this.#finish()
   }

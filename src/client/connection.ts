@@ -30,6 +30,9 @@ type Outcome =
  */
 const isRetriedStatus = (status: number): boolean => status >= 500 || status === 429
 
+/** A byte no header value carries (RFC 9110 field-value: tab, visible ASCII, obs-text). */
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/
+
 /** The `Last-Event-ID` value: UTF-8 bytes, one per character, as `fetch` sends a ByteString. */
 function headerBytes(value: string): string {
   let out = ''
@@ -39,11 +42,17 @@ function headerBytes(value: string): string {
 
 /** The most of a refusal's body read for its message: a problem's details fit well within. */
 const MAX_REFUSAL_BYTES = 4096
+/**
+ * The longest wait for a refusal's body once its head is in: a body that stops coming (a server
+ * or proxy that stalls after the head) must not hold the attempt, and so the retry or the
+ * failure, for as long as the connection stays open.
+ */
+const MAX_REFUSAL_WAIT_MS = 1000
 
 /**
  * `: <body>` for a refusal answered with problem details (RFC 9457), whose `detail` and `code`
  * say why, when its `Content-Length` is at most {@link MAX_REFUSAL_BYTES}; else nothing, and the
- * body is dropped unread.
+ * body is dropped unread. What arrived within {@link MAX_REFUSAL_WAIT_MS} is all that is read.
  */
 async function refusalBody(response: Response, type: string | null): Promise<string> {
   const body = response.body
@@ -56,6 +65,8 @@ async function refusalBody(response: Response, type: string | null): Promise<str
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
+  // Cancelling ends a pending read as done: what came by then is the message.
+  const deadline = setTimeout(() => reader.cancel().catch(() => {}), MAX_REFUSAL_WAIT_MS)
   try {
     while (size < MAX_REFUSAL_BYTES) {
       const { done, value } = await reader.read()
@@ -66,6 +77,7 @@ async function refusalBody(response: Response, type: string | null): Promise<str
   } catch {
     // A body cut short says no more than its status does.
   } finally {
+    clearTimeout(deadline)
     reader.cancel().catch(() => {})
   }
   const bytes = new Uint8Array(size)
@@ -100,14 +112,19 @@ export function openConnection(
   let reconnectionMs = init.reconnectionMs
   let failures = 0
   let origin = url.origin
-  const parser = createParser({
-    onEvent: (event) => {
-      if (!closed) listener.message(event, origin)
+  // An event past `maxEventLength` is dropped by the parser and the stream goes on: losing the
+  // connection instead would have it replayed after `Last-Event-ID`, and dropped again, forever.
+  const parser = createParser(
+    {
+      onEvent: (event) => {
+        if (!closed) listener.message(event, origin)
+      },
+      onRetry: (ms) => {
+        reconnectionMs = ms
+      },
     },
-    onRetry: (ms) => {
-      reconnectionMs = ms
-    },
-  })
+    { maxEventLength: init.maxEventLength },
+  )
   parser.reset({ lastEventId })
 
   const requestInit = (): RequestInit => {
@@ -117,9 +134,9 @@ export function openConnection(
     if (id !== '') {
       // An id the server sent may hold what no header can (a control character): such an id
       // is not sent, as an attempt that could never be made would otherwise repeat forever.
-      try {
-        headers.set('last-event-id', headerBytes(id))
-      } catch {}
+      // Checked here: `Headers` takes a control character that Node's fetch then refuses to send.
+      const value = headerBytes(id)
+      if (!NOT_IN_HEADER.test(value)) headers.set('last-event-id', value)
     }
     const request: RequestInit = {
       method: init.method,

@@ -21,6 +21,7 @@ export { type EventsInit, events } from './events.js'
 export {
   DEFAULT_FAILURE_INITIAL_MS,
   DEFAULT_FAILURE_MAX_MS,
+  DEFAULT_MAX_EVENT_LENGTH,
   DEFAULT_MAX_QUEUED_EVENTS,
   DEFAULT_RECONNECTION_MS,
   type EventSourceInit,

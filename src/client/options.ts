@@ -11,6 +11,11 @@ export const DEFAULT_FAILURE_INITIAL_MS = 1000
 export const DEFAULT_FAILURE_MAX_MS = 30_000
 /** Default for {@link EventSourceInit.maxQueuedEvents} of `events()`: events waiting for the loop. */
 export const DEFAULT_MAX_QUEUED_EVENTS = 10_000
+/**
+ * Default for {@link EventSourceInit.maxEventLength}: 16 Mi characters, sixteen times the hub's
+ * default largest event (`maxEventBytes`, 1 MiB).
+ */
+export const DEFAULT_MAX_EVENT_LENGTH = 16 * 1024 * 1024
 
 /** The `fetch` the client calls: the global one, or one brought by the caller. */
 export type FetchLike = (input: string | URL, init: RequestInit) => Promise<Response>
@@ -71,6 +76,13 @@ export interface EventSourceInit {
    * @defaultValue {@link DEFAULT_MAX_QUEUED_EVENTS}
    */
   maxQueuedEvents?: number | undefined
+  /**
+   * The most characters an event may hold while it arrives (its data and the line being read).
+   * A larger one is dropped, not dispatched, and the stream goes on with the next: a server that
+   * never ends a line or an event cannot grow the client's memory without bound. `null`: no
+   * limit, as the browser's `EventSource`. @defaultValue {@link DEFAULT_MAX_EVENT_LENGTH}
+   */
+  maxEventLength?: number | null | undefined
 }
 
 /** {@link RetryOnFailure} with defaults filled in. */
@@ -94,12 +106,24 @@ export interface ResolvedInit {
   lastEventId: string
   reconnectionMs: number
   maxQueuedEvents: number
+  maxEventLength: number | null
 }
 
 const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new TypeError(`\`${name}\` must be a non-negative integer, got ${String(value)}`)
+  }
+  return value
+}
+
+function maxEventLength(value: number | null | undefined): number | null {
+  if (value === null) return null
+  if (value === undefined) return DEFAULT_MAX_EVENT_LENGTH
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(
+      `\`maxEventLength\` must be a positive integer or null, got ${String(value)}`,
+    )
   }
   return value
 }
@@ -161,5 +185,6 @@ export function resolveInit(init: EventSourceInit = {}): ResolvedInit {
       init.maxQueuedEvents,
       DEFAULT_MAX_QUEUED_EVENTS,
     ),
+    maxEventLength: maxEventLength(init.maxEventLength),
   }
 }

@@ -24,7 +24,8 @@ function fallbackHash(text: string): string {
 
 /**
  * The share name for a stream: `ssehub:` and a hash of the absolute URL, method, headers (by
- * sorted name), body, credentials, first `Last-Event-ID`, reconnection time and retry policy.
+ * sorted name), body, credentials, first `Last-Event-ID`, reconnection time, retry policy and
+ * longest event.
  */
 export async function shareKey(url: URL, init: ResolvedInit): Promise<string> {
   const material = JSON.stringify([
@@ -36,6 +37,7 @@ export async function shareKey(url: URL, init: ResolvedInit): Promise<string> {
     init.lastEventId,
     init.reconnectionMs,
     init.retryOnFailure,
+    init.maxEventLength,
   ])
   const subtle = globalThis.crypto?.subtle
   if (subtle === undefined) return `ssehub:${fallbackHash(material)}`

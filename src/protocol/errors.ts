@@ -23,6 +23,7 @@ export const PROTOCOL_ERROR_CODES = [
   // parsing (reported through `onError`, never thrown)
   'ERR_SSE_PARSE_INVALID_RETRY',
   'ERR_SSE_PARSE_UNKNOWN_FIELD',
+  'ERR_SSE_PARSE_EVENT_TOO_LARGE',
   // client
   'ERR_SSE_CONNECT_FAILED',
   'ERR_SSE_CLIENT_QUEUE_FULL',

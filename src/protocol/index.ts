@@ -13,4 +13,4 @@
 export { assertValidEvent, encodeEvent, serializeEvent } from './encode.js'
 export { PROTOCOL_ERROR_CODES, type ProtocolErrorCode, SseError } from './errors.js'
 export { createParser } from './parse.js'
-export type { ParsedEvent, Parser, ParserCallbacks, SseEvent } from './types.js'
+export type { ParsedEvent, Parser, ParserCallbacks, ParserOptions, SseEvent } from './types.js'

@@ -50,6 +50,20 @@ export interface ParserCallbacks {
   onError?: (error: SseError<ProtocolErrorCode>) => void
 }
 
+/** How much the parser holds at most. `undefined` is the default, `null` turns a limit off. */
+export interface ParserOptions {
+  /**
+   * The most characters (UTF-16 code units) an event may hold while it is built: its `data` so
+   * far and the line being read, field name included. A line that does not fit is skipped as it
+   * arrives (nothing of it is kept), the event's data is dropped and no event is dispatched for
+   * it; its other lines still count (an `id:` of it is in force once it ends, as for an event
+   * without data). `onError` is told once per such event (`ERR_SSE_PARSE_EVENT_TOO_LARGE`).
+   * Without a limit, a stream that never ends a line or an event (a broken or hostile server)
+   * grows the parser's memory without bound. @defaultValue null (no limit)
+   */
+  maxEventLength?: number | null | undefined
+}
+
 /** A streaming parser: feed it chunks as they arrive, in any sizes. */
 export interface Parser {
   /**

@@ -141,6 +141,55 @@ describe('ssehub/client sharing among tabs', () => {
     for (const page of [holder, follower]) await page.close()
   })
 
+  it('ignores messages of another shape on the share channel, and throws nothing', async () => {
+    const holder = await tabStreaming('shapes')
+    const follower = await tabStreaming('shapes')
+    const errors: string[] = []
+    for (const page of [holder, follower])
+      page.on('pageerror', (error) => errors.push(error.message))
+    const hostile = await openTab()
+    const channels = await hostile.evaluate(async () => {
+      const { held = [], pending = [] } = await navigator.locks.query()
+      const names = new Set([...held, ...pending].map((lock) => lock.name ?? ''))
+      const shapes: unknown[] = [
+        null,
+        42,
+        'text',
+        [],
+        { t: 'event' },
+        { t: 'event', event: null, origin: 'x' },
+        { t: 'event', event: [], origin: 'x' },
+        { t: 'event', event: { event: 1, data: 'd', lastEventId: '' }, origin: 'x' },
+        { t: 'open', id: 5 },
+        { t: 'error', closed: 'yes', message: 'm' },
+        { t: 'error', closed: true },
+        { t: 'unknown' },
+        new Map([['t', 'event']]),
+        { t: { toString: null } },
+      ]
+      for (const name of names) {
+        const channel = new BroadcastChannel(name)
+        for (const shape of shapes) channel.postMessage(shape)
+        // A flood of hellos: each is answered, none is kept.
+        for (let n = 0; n < 1000; n++) channel.postMessage({ t: 'hello' })
+        channel.close()
+      }
+      return names.size
+    })
+    // The holder's lock and the follower's request: one name, the channel's.
+    expect(channels).toBe(1)
+    await hub.app.hub.publish('shapes', { data: 'real' })
+    for (const page of [holder, follower]) await waitReceived(page, 1)
+    for (const page of [holder, follower]) {
+      expect(await page.evaluate(() => [tab().received, tab().source.readyState])).toEqual([
+        ['real'],
+        1,
+      ])
+    }
+    expect(errors).toEqual([])
+    for (const page of [holder, follower, hostile]) await page.close()
+  })
+
   it('streams alone in an opaque origin (a sandboxed frame), where Web Locks refuse', async () => {
     const page = await openTab()
     const html = `<script type="module">

@@ -117,6 +117,25 @@ describe('ssehub/fetch', () => {
     expect(streamed.status).toBe(413)
   })
 
+  it('refuses, and publishes nothing of, a body that ends short of its Content-Length', async () => {
+    const { app, handle } = start()
+    // What a runtime hands over for a request whose client reset it mid-body, as if it ended.
+    const partial = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('topic=t&data=partial'))
+        controller.close()
+      },
+    })
+    const request = new Request('http://hub.test/publish', {
+      ...streamedBody(partial),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' },
+    })
+    const response = await handle(request)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toMatch(/cut short/)
+    expect(app.hub.lastEventId).toBeUndefined()
+  })
+
   it('answers 400, naming the cause, to a body something read before the hub', async () => {
     const { handle } = start()
     const request = new Request('http://hub.test/publish', {

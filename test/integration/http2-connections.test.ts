@@ -7,11 +7,12 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import { connect as tlsConnect } from 'node:tls'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { type ListenOptions, listen } from '../../src/adapters/node.js'
 import { createHubApp, type HubApp } from '../../src/app/app.js'
 import type { HubAppOptions } from '../../src/app/options.js'
 import { http2Client } from '../helpers/https-clients.js'
+import { type ReceivedFrame, RST_STREAM, rawHttp2Connect } from '../helpers/raw-http2.js'
 import { makeTestCertificate } from '../helpers/tls.js'
 
 const certificate = makeTestCertificate()
@@ -181,6 +182,147 @@ describe('HTTP/2 connections', () => {
     const next = session.request({ ':path': '/healthz' })
     const [nextHead] = (await once(next, 'response')) as [Record<string, string | number>]
     expect(nextHead[':status']).toBe(200)
+  })
+
+  /** What the hub publishes on topic `t`, as the bytes of each event. */
+  async function publishedOn(app: HubApp): Promise<string[]> {
+    const published: string[] = []
+    await app.hub.subscribe({
+      topics: ['t'],
+      deliver: (event) => void published.push(new TextDecoder().decode(event.bytes)),
+    })
+    return published
+  }
+
+  it('publishes nothing of a body whose stream the client resets before its end', async () => {
+    const { app, running } = await serve()
+    const published = await publishedOn(app)
+    const serverStream = once(running.server, 'stream') as Promise<[ServerHttp2Stream]>
+    const raw = await rawHttp2Connect(running.port, certificate.cert)
+    closers.push(() => raw.close())
+    raw.headers(1, {
+      ':method': 'POST',
+      ':path': '/publish',
+      ':scheme': 'https',
+      ':authority': 'localhost',
+      'content-type': 'application/x-www-form-urlencoded',
+    })
+    // A form whose first bytes are a whole publish: only its end would tell it is cut short.
+    raw.data(1, 'topic=t&data=partial')
+    const [onServer] = await serverStream
+    const closed = new Promise((resolve) => onServer.once('close', resolve))
+    // As a browser aborting its fetch: RST_STREAM, the body never ended.
+    raw.reset(1, constants.NGHTTP2_CANCEL)
+    await closed
+    const after = await client(running.url).request(
+      'POST',
+      '/publish',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'topic=t&data=whole',
+    )
+    await after.ended
+    expect(published).toEqual([expect.stringContaining('data: whole\n')])
+  })
+
+  it('publishes nothing of a body that ends short of its content-length', async () => {
+    const { app, running } = await serve()
+    const published = await publishedOn(app)
+    const session = connect(running.url, { ca: certificate.cert })
+    closers.push(() => session.destroy())
+    session.on('error', () => {})
+    const serverStream = once(running.server, 'stream') as Promise<[ServerHttp2Stream]>
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/publish',
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': '100',
+    })
+    stream.on('error', () => {})
+    await new Promise<void>((resolve) => stream.write('topic=t&data=partial', () => resolve()))
+    const [onServer] = await serverStream
+    const closed = new Promise((resolve) => onServer.once('close', resolve))
+    // node:http2's close ends the body (END_STREAM) before its RST_STREAM: the server's request
+    // ends as a whole one would, 80 bytes short.
+    stream.close(constants.NGHTTP2_CANCEL)
+    await closed
+    const after = await client(running.url).request(
+      'POST',
+      '/publish',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'topic=t&data=whole',
+    )
+    await after.ended
+    expect(published).toEqual([expect.stringContaining('data: whole\n')])
+  })
+
+  it('releases every event stream a client resets as it opens it, and logs nothing', async () => {
+    const logged: string[] = []
+    const log = (message: string) => void logged.push(message)
+    const { app, running } = await serve({}, { logger: { info() {}, warn: log, error: log } })
+    // Counts the requests the app has answered; the adapter writes each answer after this.
+    let answered = 0
+    const handle = app.handle.bind(app)
+    app.handle = async (request) => {
+      const response = await handle(request)
+      answered++
+      return response
+    }
+    const raw = await rawHttp2Connect(running.port, certificate.cert)
+    closers.push(() => raw.close())
+    const count = 50
+    for (let n = 0; n < count; n++) {
+      const id = 2 * n + 1
+      raw.headers(
+        id,
+        { ':method': 'GET', ':path': `/events?topic=t${n}`, ':scheme': 'https', ':authority': 'x' },
+        true,
+      )
+      raw.reset(id, constants.NGHTTP2_CANCEL)
+    }
+    await vi.waitFor(
+      () => {
+        expect(answered).toBe(count)
+        expect(app.stats()).toMatchObject({ streams: 0, subscribers: 0 })
+      },
+      { timeout: 5000, interval: 5 },
+    )
+    expect(app.hub.subscriberCount).toBe(0)
+    expect(logged).toEqual([])
+  })
+
+  it('refuses the streams a client opens past maxConcurrentStreams, though it ignores the setting', async () => {
+    const { app, running } = await serve({ maxConcurrentStreams: 10 })
+    const raw = await rawHttp2Connect(running.port, certificate.cert)
+    closers.push(() => raw.close())
+    const count = 40
+    for (let n = 0; n < count; n++) {
+      raw.headers(
+        2 * n + 1,
+        { ':method': 'GET', ':path': `/events?topic=t${n}`, ':scheme': 'https', ':authority': 'x' },
+        true,
+      )
+    }
+    const refused = (frames: readonly ReceivedFrame[]) =>
+      frames.filter(
+        (f) => f.type === RST_STREAM && f.errorCode === constants.NGHTTP2_REFUSED_STREAM,
+      )
+    await raw.until((frames) => refused(frames).length === count - 10)
+    await vi.waitFor(() => expect(app.stats().streams).toBe(10), { timeout: 5000, interval: 5 })
+  })
+
+  it('releases every event stream of a connection the client drops', async () => {
+    const { app, running } = await serve()
+    const streams = http2Client(running.url, certificate.cert)
+    await Promise.all(
+      Array.from({ length: 10 }, (_, n) => streams.request('GET', `/events?topic=t${n}`)),
+    )
+    expect(app.stats().streams).toBe(10)
+    streams.close()
+    await vi.waitFor(() => expect(app.stats()).toMatchObject({ streams: 0, subscribers: 0 }), {
+      timeout: 5000,
+      interval: 5,
+    })
+    expect(running.stats().connections).toBe(0)
   })
 
   it('holds HTTP/1.1 over TLS to its head deadline too', async () => {
