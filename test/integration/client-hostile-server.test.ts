@@ -75,16 +75,18 @@ describe('ssehub/client and a server that never ends a line', () => {
   })
 })
 
+/** Answers the first request 503 with problem details of 200 bytes, of which only `first` comes. */
+async function stalledRefusal(on: RawSseServer, first: string): Promise<void> {
+  const exchange = await on.request(0)
+  await exchange.head(503, { 'content-type': 'application/problem+json', 'content-length': '200' })
+  await exchange.write(first)
+}
+
 describe('ssehub/client and a refusal whose body stops coming', () => {
   it('fails the connection all the same, without the body', async () => {
     server = await startRawSseServer()
     const { log, until } = open(server)
-    const exchange = await server.request(0)
-    await exchange.head(503, {
-      'content-type': 'application/problem+json',
-      'content-length': '200',
-    })
-    await exchange.write('{"detail":"over')
+    await stalledRefusal(server, '{"detail":"over')
     // The rest of the 200 bytes never comes; the connection stays open.
     await until(1)
     expect(log).toEqual(['error 2'])
@@ -93,12 +95,7 @@ describe('ssehub/client and a refusal whose body stops coming', () => {
   it('retries it with retryOnFailure', async () => {
     server = await startRawSseServer()
     const { until } = open(server, { retryOnFailure: { initialMs: 1, maxMs: 1 } })
-    const exchange = await server.request(0)
-    await exchange.head(503, {
-      'content-type': 'application/problem+json',
-      'content-length': '200',
-    })
-    await exchange.write('{')
+    await stalledRefusal(server, '{')
     await until(1)
     await server.request(1)
   })

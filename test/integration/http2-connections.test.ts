@@ -49,6 +49,18 @@ function client(url: string) {
   return made
 }
 
+/** Publishes a whole form after a cut one, and checks that only the whole one was published. */
+async function expectOnlyTheWholePublish(url: string, published: string[]): Promise<void> {
+  const after = await client(url).request(
+    'POST',
+    '/publish',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    'topic=t&data=whole',
+  )
+  await after.ended
+  expect(published).toEqual([expect.stringContaining('data: whole\n')])
+}
+
 describe('HTTP/2 connections', () => {
   it('counts a connection once, however many event streams it carries', async () => {
     const { app, running } = await serve({ maxConnections: 1 })
@@ -214,14 +226,7 @@ describe('HTTP/2 connections', () => {
     // As a browser aborting its fetch: RST_STREAM, the body never ended.
     raw.reset(1, constants.NGHTTP2_CANCEL)
     await closed
-    const after = await client(running.url).request(
-      'POST',
-      '/publish',
-      { 'content-type': 'application/x-www-form-urlencoded' },
-      'topic=t&data=whole',
-    )
-    await after.ended
-    expect(published).toEqual([expect.stringContaining('data: whole\n')])
+    await expectOnlyTheWholePublish(running.url, published)
   })
 
   it('publishes nothing of a body that ends short of its content-length', async () => {
@@ -245,14 +250,7 @@ describe('HTTP/2 connections', () => {
     // ends as a whole one would, 80 bytes short.
     stream.close(constants.NGHTTP2_CANCEL)
     await closed
-    const after = await client(running.url).request(
-      'POST',
-      '/publish',
-      { 'content-type': 'application/x-www-form-urlencoded' },
-      'topic=t&data=whole',
-    )
-    await after.ended
-    expect(published).toEqual([expect.stringContaining('data: whole\n')])
+    await expectOnlyTheWholePublish(running.url, published)
   })
 
   it('releases every event stream a client resets as it opens it, and logs nothing', async () => {
