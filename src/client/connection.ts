@@ -63,7 +63,8 @@ async function refusalBody(response: Response, type: string | null): Promise<str
     return ''
   }
   const reader = body.getReader()
-  const chunks: Uint8Array[] = []
+  const decoder = new TextDecoder()
+  let text = ''
   let size = 0
   // Cancelling ends a pending read as done: what came by then is the message.
   const deadline = setTimeout(() => reader.cancel().catch(() => {}), MAX_REFUSAL_WAIT_MS)
@@ -71,8 +72,9 @@ async function refusalBody(response: Response, type: string | null): Promise<str
     while (size < MAX_REFUSAL_BYTES) {
       const { done, value } = await reader.read()
       if (done) break
-      chunks.push(value)
-      size += value.byteLength
+      const room = MAX_REFUSAL_BYTES - size
+      text += decoder.decode(value.subarray(0, room), { stream: true })
+      size += Math.min(value.byteLength, room)
     }
   } catch {
     // A body cut short says no more than its status does.
@@ -80,13 +82,7 @@ async function refusalBody(response: Response, type: string | null): Promise<str
     clearTimeout(deadline)
     reader.cancel().catch(() => {})
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  const text = new TextDecoder().decode(bytes.subarray(0, MAX_REFUSAL_BYTES))
+  text += decoder.decode()
   return text === '' ? '' : `: ${text}`
 }
 

@@ -39,14 +39,16 @@ export async function eventsRoute(
   request: HubRequest,
   context: EventsRouteContext,
 ): Promise<HubStreamResponse> {
-  const requested = request.url.searchParams.getAll('topic')
-  if (requested.length === 0 && context.defaultTopic === null) {
-    throw new SseError(
-      'ERR_SSE_INVALID_TOPIC',
-      'give at least one topic: GET /events?topic=<name> (repeat topic= for several)',
-    )
+  let topics = request.url.searchParams.getAll('topic')
+  if (topics.length === 0) {
+    if (context.defaultTopic === null) {
+      throw new SseError(
+        'ERR_SSE_INVALID_TOPIC',
+        'give at least one topic: GET /events?topic=<name> (repeat topic= for several)',
+      )
+    }
+    topics = [context.defaultTopic]
   }
-  const topics = requested.length > 0 ? requested : [context.defaultTopic as string]
   if (topics.length > context.maxSubscriptionTopics) {
     throw new SseError(
       'ERR_SSE_TOO_MANY_TOPICS',
